@@ -69,7 +69,9 @@ declare module 'vitest' {
 export function getBackend(): Backend {
   const backend = inject('backend');
   if (backend === undefined) {
-    throw new Error('No integration back-end was provided: run the tests through integration/vitest.config.ts');
+    throw new Error(
+      'No integration back-end was provided: run the tests through integration/vitest.config.ts',
+    );
   }
   return backend;
 }

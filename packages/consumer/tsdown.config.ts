@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The shard worker is a second entry so dist/ holds a file the process and thread runners can start.
+  entry: { index: 'src/index.ts', 'shard-worker-main': 'src/runners/shard-worker-main.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   platform: 'node',

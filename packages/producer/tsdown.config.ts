@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // host-main is the background process' entry: forked by the process runner from dist/.
+  entry: { index: 'src/index.ts', 'host-main': 'src/host/host-main.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   platform: 'node',

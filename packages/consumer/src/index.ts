@@ -1,2 +1,33 @@
-/** Placeholder until the package lands. */
-export const PACKAGE_NAME = '@kinesis-ts/consumer';
+export { type PackedRecords, packRecords, unpackRecords } from './batch-codec.js';
+export { type BatchContext, type BatchHandler, KinesisConsumer } from './consumer.js';
+export { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
+export {
+  classifyKinesisError,
+  type GetRecordsResult,
+  type GetShardIteratorResult,
+  type KinesisApi,
+  type KinesisFailureKind,
+  type ListShardsResult,
+} from './kinesis-api.js';
+export { createKinesisClient, sdkKinesisApi } from './kinesis-client.js';
+export {
+  type CheckpointInterval,
+  type InitialPosition,
+  type KinesisConsumerOptions,
+  MIN_POLL_INTERVAL_MS,
+  type ResolvedConsumerOptions,
+  type RunnerKind,
+  resolveOptions,
+} from './options.js';
+export {
+  type ChildShardInfo,
+  describePosition,
+  type RecordBatch,
+  type RecordSourceFactory,
+  type RecordSourceObserver,
+  type ShardReadSpec,
+  type ShardRecordSource,
+  type StartPosition,
+} from './record-source.js';
+export { listAllShards, type ShardInfo } from './shard-list.js';
+export { type PollingReaderOptions, PollingShardReader } from './shard-reader.js';

@@ -52,7 +52,7 @@ export function partitionKeyToHashKey(partitionKey: string): bigint {
 }
 
 /** True when `value` is a valid explicit hash key (decimal, no sign or leading zero, at most 2^128-1). */
-export function isExplicitHashKey(value: unknown): value is string {
+export function isExplicitHashKey(value: unknown): boolean {
   if (typeof value !== 'string' || !DECIMAL_HASH_KEY.test(value)) return false;
   // Same length strings of digits compare like the numbers they spell.
   return value.length < MAX_HASH_KEY_DECIMAL.length || value <= MAX_HASH_KEY_DECIMAL;
@@ -84,7 +84,9 @@ export function effectiveHashKey(record: {
   readonly explicitHashKey?: string | undefined;
 }): bigint {
   const ehk = record.explicitHashKey;
-  return ehk === undefined || ehk === null ? partitionKeyToHashKey(record.partitionKey) : parseExplicitHashKey(ehk);
+  return ehk === undefined || ehk === null
+    ? partitionKeyToHashKey(record.partitionKey)
+    : parseExplicitHashKey(ehk);
 }
 
 /** An inclusive range of hash keys, as a shard owns it. */
@@ -103,7 +105,7 @@ function parseRangeBound(value: unknown, name: string): bigint {
       { context: { [name]: value } },
     );
   }
-  return BigInt(value);
+  return BigInt(value as string);
 }
 
 /**
@@ -112,7 +114,9 @@ function parseRangeBound(value: unknown, name: string): bigint {
  * a bound is missing, not a decimal in 0..2^128-1, or the start is after the end.
  */
 export function parseHashKeyRange(
-  range: { StartingHashKey?: string; EndingHashKey?: string } | { startingHashKey: string; endingHashKey: string },
+  range:
+    | { StartingHashKey?: string; EndingHashKey?: string }
+    | { startingHashKey: string; endingHashKey: string },
 ): HashKeyRange {
   const sdk = 'StartingHashKey' in range || 'EndingHashKey' in range;
   const start = sdk
@@ -124,9 +128,13 @@ export function parseHashKeyRange(
   const startingHashKey = parseRangeBound(start, 'startingHashKey');
   const endingHashKey = parseRangeBound(end, 'endingHashKey');
   if (startingHashKey > endingHashKey) {
-    throw new ValidationError(ErrorCode.INVALID_ARGUMENT, `hash key range starts after it ends: ${start} > ${end}`, {
-      context: { startingHashKey: start, endingHashKey: end },
-    });
+    throw new ValidationError(
+      ErrorCode.INVALID_ARGUMENT,
+      `hash key range starts after it ends: ${start} > ${end}`,
+      {
+        context: { startingHashKey: start, endingHashKey: end },
+      },
+    );
   }
   return { startingHashKey, endingHashKey };
 }

@@ -1,3 +1,20 @@
+export {
+  type AggregatedUserRecord,
+  type AggregateInputRecord,
+  type DeaggregateOptions,
+  deaggregate,
+  decodeAggregate,
+  encodeAggregate,
+  hasAggregateMagic,
+  KPL_AGGREGATE_OVERHEAD_BYTES,
+  KPL_MAGIC,
+  type RawKinesisRecord,
+} from './aggregation.js';
+export {
+  AggregateBuilder,
+  type AggregateBuilderOptions,
+  type BuiltAggregate,
+} from './aggregation-builder.js';
 export { type Clock, ManualClock, sleep, systemClock, type TimerHandle } from './clock.js';
 export {
   ErrorCode,
@@ -14,6 +31,30 @@ export {
   StateStoreError,
   ValidationError,
 } from './errors.js';
+export {
+  effectiveHashKey,
+  findShardForHashKey,
+  type HashKeyRange,
+  hashKeyInRange,
+  isExplicitHashKey,
+  MAX_HASH_KEY,
+  MAX_PARTITION_KEY_LENGTH,
+  parseExplicitHashKey,
+  parseHashKeyRange,
+  partitionKeyToHashKey,
+  randomPartitionKey,
+  validatePartitionKey,
+} from './hash-keys.js';
+export { LeaseExpiryTracker, type LeaseExpiryTrackerOptions } from './lease-expiry.js';
+export {
+  assertRecordSize,
+  byteLength,
+  KPL_DEFAULT_MAX_AGGREGATE_BYTES,
+  MAX_PUT_RECORDS_BYTES,
+  MAX_PUT_RECORDS_COUNT,
+  MAX_RECORD_SIZE_BYTES,
+  userRecordSize,
+} from './limits.js';
 export { type Logger, prefixLogger, silentLogger } from './logger.js';
 export {
   type Checkpoint,
@@ -30,8 +71,8 @@ export {
   type LeaseScope,
   type ListLeasesOptions,
   type ReleaseLeaseOptions,
-  resolveCapabilities,
   type ResolvedStateAdapterCapabilities,
+  resolveCapabilities,
   type StateAdapter,
   type StateAdapterCapabilities,
 } from './state.js';

@@ -48,9 +48,13 @@ export class LeaseExpiryTracker {
   constructor(options: LeaseExpiryTrackerOptions) {
     const { failoverTimeMs } = options;
     if (typeof failoverTimeMs !== 'number' || !Number.isFinite(failoverTimeMs) || failoverTimeMs <= 0) {
-      throw new ValidationError(ErrorCode.INVALID_ARGUMENT, `failoverTimeMs must be a positive finite number, got ${String(failoverTimeMs)}`, {
-        context: { failoverTimeMs },
-      });
+      throw new ValidationError(
+        ErrorCode.INVALID_ARGUMENT,
+        `failoverTimeMs must be a positive finite number, got ${String(failoverTimeMs)}`,
+        {
+          context: { failoverTimeMs },
+        },
+      );
     }
     this.failoverTimeMs = failoverTimeMs;
     this.#clock = options.clock ?? systemClock;
@@ -66,7 +70,11 @@ export class LeaseExpiryTracker {
     for (const lease of leases) {
       const key = leaseKey(lease.consumerGroup, lease.streamName, lease.shardId);
       const previous = this.#seen.get(key);
-      if (previous === undefined || previous.leaseCounter !== lease.leaseCounter || previous.owner !== lease.owner) {
+      if (
+        previous === undefined ||
+        previous.leaseCounter !== lease.leaseCounter ||
+        previous.owner !== lease.owner
+      ) {
         this.#seen.set(key, { owner: lease.owner, leaseCounter: lease.leaseCounter, since: now });
       }
     }
@@ -96,7 +104,8 @@ export class LeaseExpiryTracker {
   timeUntilExpiry(lease: Lease): number | null {
     if (lease.owner === null) return null;
     const seen = this.#seen.get(leaseKey(lease.consumerGroup, lease.streamName, lease.shardId));
-    if (seen === undefined || seen.leaseCounter !== lease.leaseCounter || seen.owner !== lease.owner) return null;
+    if (seen === undefined || seen.leaseCounter !== lease.leaseCounter || seen.owner !== lease.owner)
+      return null;
     return seen.since + this.failoverTimeMs - this.#clock.now();
   }
 

@@ -13,7 +13,13 @@
  *    lease still has the owner and counter given in the {@link LeaseFence}. Otherwise nothing is
  *    written and the call rejects with a {@link LeaseConflictError} (take) or {@link LeaseLostError}
  *    (owner writes), carrying stream, shard and owners. A failed condition is never `false`, `null`
- *    or a log line.
+ *    or a log line. A lease that does not exist fails every condition the same way (never a
+ *    {@link LeaseNotFoundError}, never an implicit create): `takeLease` and `requestHandoff` reject
+ *    with `LeaseConflictError`, owner writes with `LeaseLostError`; when the adapter re-read the
+ *    store, `actualOwner` and `actualCounter` are both `null` (an existing lease always has a
+ *    numeric counter). So a coordinator handles "changed" and "gone" alike: skip and re-list.
+ *    Owner writes need an owner: with `fence.owner === null` they reject with `LeaseLostError`, even
+ *    on an unowned lease whose counter matches (nobody holds an unowned lease).
  * 2. **Counters.** `takeLease`, `renewLease`, `releaseLease` and `markShardEnded` increment
  *    `leaseCounter` by exactly one and return the new lease; `checkpoint` leaves it unchanged (so a
  *    checkpoint never invalidates the owner's own fence). The caller must not issue two owner writes
@@ -28,7 +34,13 @@
  * ## Lifecycle
  * Constructors do no I/O. `start()` checks the store (and may fail with a typed
  * {@link StateStoreError}); `close()` releases the adapter's own resources. Both are idempotent.
- * Calling any other method before `start()` or after `close()` rejects with a `LifecycleError`.
+ * Calling any other method before `start()` or after `close()` rejects with a `LifecycleError`
+ * (code `NOT_STARTED` or `CLOSED`).
+ *
+ * ## Proving an adapter
+ * `describeStateAdapterConformance` from `@kinesis-ts/core/testing` registers vitest tests that
+ * check every rule above (concurrent takers, stale fences, counters, handoff, expiry, isolation,
+ * large listings, lifecycle).
  */
 import type { Checkpoint } from './records.js';
 
@@ -89,7 +101,7 @@ export interface ReleaseLeaseOptions {
 
 /** Options of {@link StateAdapter.listLeases}. */
 export interface ListLeasesOptions {
-  /** Aborts a long listing. */
+  /** Aborts a long listing: the call then rejects with `signal.reason` (also when already aborted). */
   readonly signal?: AbortSignal;
 }
 
@@ -110,7 +122,9 @@ export interface StateAdapterCapabilities {
 export type ResolvedStateAdapterCapabilities = Required<StateAdapterCapabilities>;
 
 /** Applies the documented defaults to an adapter's declared capabilities. */
-export function resolveCapabilities(capabilities: StateAdapterCapabilities | undefined): ResolvedStateAdapterCapabilities {
+export function resolveCapabilities(
+  capabilities: StateAdapterCapabilities | undefined,
+): ResolvedStateAdapterCapabilities {
   return {
     sharedAcrossProcesses: capabilities?.sharedAcrossProcesses ?? true,
     durable: capabilities?.durable ?? true,
@@ -150,7 +164,7 @@ export interface StateAdapter {
   /**
    * Takes a lease for `newOwner`, conditional on the owner and counter the caller observed (`fence`).
    * Increments the counter and clears `pendingOwner`. Used for unowned, expired and stolen leases.
-   * @throws LeaseConflictError when the lease changed since it was observed.
+   * @throws LeaseConflictError when the lease changed since it was observed, or does not exist.
    */
   takeLease(scope: LeaseScope, shardId: string, fence: LeaseFence, newOwner: string): Promise<Lease>;
 
@@ -169,17 +183,28 @@ export interface StateAdapter {
 
   /**
    * Releases a held lease (owner becomes `null`, or the pending owner when `handoff` is set),
-   * conditional on owner + counter; increments the counter. A released lease can be taken at once.
+   * conditional on owner + counter; increments the counter and clears `pendingOwner`. A released
+   * lease can be taken at once (fence: owner `null` and the returned counter).
    * @throws LeaseLostError when the caller no longer holds the lease as fenced.
    */
-  releaseLease(scope: LeaseScope, shardId: string, fence: LeaseFence, options?: ReleaseLeaseOptions): Promise<Lease>;
+  releaseLease(
+    scope: LeaseScope,
+    shardId: string,
+    fence: LeaseFence,
+    options?: ReleaseLeaseOptions,
+  ): Promise<Lease>;
 
   /**
    * Marks the shard as read to its end (`ended: true`), optionally storing the final checkpoint,
    * conditional on owner + counter; increments the counter. The lease stays owned until released.
    * @throws LeaseLostError when the caller no longer holds the lease as fenced.
    */
-  markShardEnded(scope: LeaseScope, shardId: string, fence: LeaseFence, finalCheckpoint?: Checkpoint): Promise<Lease>;
+  markShardEnded(
+    scope: LeaseScope,
+    shardId: string,
+    fence: LeaseFence,
+    finalCheckpoint?: Checkpoint,
+  ): Promise<Lease>;
 
   /** The stored checkpoint of a shard, or `null` when none exists (or no lease exists). */
   getCheckpoint(scope: LeaseScope, shardId: string): Promise<Checkpoint | null>;
@@ -188,8 +213,10 @@ export interface StateAdapter {
    * Asks the current owner to hand the lease over to `requester`: sets `pendingOwner`, conditional on
    * the owner still being `fence.owner` (the counter may move: the owner keeps renewing). Does not
    * change the counter. The owner sees the request on its next renew, checkpoints what it delivered
-   * and releases with `{ handoff: true }`.
-   * @throws LeaseConflictError when the owner changed or another handoff is already pending.
+   * and releases with `{ handoff: true }`. Repeating the request of the requester already pending
+   * succeeds and changes nothing (safe to retry).
+   * @throws LeaseConflictError when the owner changed, the lease is unowned (take it instead) or does
+   *   not exist, or another requester's handoff is already pending.
    */
   requestHandoff(scope: LeaseScope, shardId: string, fence: LeaseFence, requester: string): Promise<Lease>;
 }

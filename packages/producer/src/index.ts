@@ -1,2 +1,16 @@
-/** Placeholder until the package lands. */
-export const PACKAGE_NAME = '@kinesis-ts/producer';
+export type { RecordAck, RecordRejection, RecordSuccess } from './acks.js';
+export { type BackoffOptions, fullJitterDelay } from './backoff.js';
+export { ProducerRecordError, type RecordFailure } from './errors.js';
+export type { ProducerEvent, ProducerStats } from './events.js';
+export {
+  type KinesisApi,
+  type PutRecordsEntry,
+  type PutRecordsResultEntry,
+  type ShardInfo,
+  type StreamSummary,
+  sdkKinesisApi,
+} from './kinesis-api.js';
+export { createKinesisClient } from './kinesis-client.js';
+export { type KinesisProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
+export { KinesisProducer, type PutOptions, type PutResult } from './producer.js';
+export { TokenBucket, type TokenBucketRates } from './token-bucket.js';

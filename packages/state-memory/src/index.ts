@@ -1,2 +1,2 @@
-/** Placeholder until the package lands. */
-export const PACKAGE_NAME = '@kinesis-ts/state-memory';
+export { MemoryState, type MemoryStateOptions } from './memory-state.js';
+export { MemoryStateStore } from './memory-state-store.js';

@@ -1,2 +1,8 @@
-/** Placeholder. */
-export const TESTING = true;
+/**
+ * `@kinesis-ts/core/testing`: the state-adapter conformance suite and test helpers.
+ * Needs `vitest` (an optional peer dependency of `@kinesis-ts/core`).
+ */
+export { ManualClock } from '../clock.js';
+export type { StateAdapterConformanceOptions } from './conformance-options.js';
+export { describeStateAdapterConformance } from './describe-state-adapter-conformance.js';
+export { randomScope, shardIdOf } from './random-scope.js';

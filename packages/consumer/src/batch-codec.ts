@@ -1,0 +1,95 @@
+/**
+ * Packs a batch of user records into one buffer plus offset and metadata arrays, so a whole
+ * GetRecords batch crosses a process or thread boundary as one message with few, large fields.
+ */
+import type { KinesisRecord } from '@kinesis-ts/core';
+
+/** A batch of records in transport form. Every field survives structured clone. */
+export interface PackedRecords {
+  /** Every record's payload, back to back. */
+  readonly data: Uint8Array;
+  /** `offsets[i]..offsets[i + 1]` is record i's payload (length n + 1). */
+  readonly offsets: Uint32Array;
+  readonly partitionKeys: string[];
+  readonly sequenceNumbers: string[];
+  readonly subSequenceNumbers: Uint32Array;
+  readonly arrivals: Float64Array;
+  /** 1 when the record came from a KPL aggregate. */
+  readonly aggregated: Uint8Array;
+  /** Explicit hash keys, or `null` when no record has one. */
+  readonly explicitHashKeys: (string | undefined)[] | null;
+  /** Encryption types, or `null` when no record reports one. */
+  readonly encryptionTypes: (string | undefined)[] | null;
+}
+
+/** Packs records (all of one shard) for transport. */
+export function packRecords(records: readonly KinesisRecord[]): PackedRecords {
+  const n = records.length;
+  const offsets = new Uint32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    offsets[i] = total;
+    total += records[i]!.data.byteLength;
+  }
+  offsets[n] = total;
+  const data = Buffer.allocUnsafe(total);
+  const partitionKeys = new Array<string>(n);
+  const sequenceNumbers = new Array<string>(n);
+  const subSequenceNumbers = new Uint32Array(n);
+  const arrivals = new Float64Array(n);
+  const aggregated = new Uint8Array(n);
+  let explicitHashKeys: (string | undefined)[] | null = null;
+  let encryptionTypes: (string | undefined)[] | null = null;
+  for (let i = 0; i < n; i++) {
+    const record = records[i]!;
+    data.set(record.data, offsets[i]!);
+    partitionKeys[i] = record.partitionKey;
+    sequenceNumbers[i] = record.sequenceNumber;
+    subSequenceNumbers[i] = record.subSequenceNumber;
+    arrivals[i] = record.approximateArrivalTimestamp.getTime();
+    aggregated[i] = record.aggregated ? 1 : 0;
+    if (record.explicitHashKey !== undefined) {
+      explicitHashKeys ??= new Array<string | undefined>(n).fill(undefined);
+      explicitHashKeys[i] = record.explicitHashKey;
+    }
+    if (record.encryptionType !== undefined) {
+      encryptionTypes ??= new Array<string | undefined>(n).fill(undefined);
+      encryptionTypes[i] = record.encryptionType;
+    }
+  }
+  return {
+    data,
+    offsets,
+    partitionKeys,
+    sequenceNumbers,
+    subSequenceNumbers,
+    arrivals,
+    aggregated,
+    explicitHashKeys,
+    encryptionTypes,
+  };
+}
+
+/**
+ * Unpacks records. Payloads are `Buffer` views into one shared buffer (no copy): keeping one record
+ * keeps its batch's buffer alive.
+ */
+export function unpackRecords(packed: PackedRecords, shardId: string): KinesisRecord[] {
+  const n = packed.partitionKeys.length;
+  const bytes = Buffer.from(packed.data.buffer, packed.data.byteOffset, packed.data.byteLength);
+  const out = new Array<KinesisRecord>(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = {
+      data: bytes.subarray(packed.offsets[i]!, packed.offsets[i + 1]!),
+      partitionKey: packed.partitionKeys[i]!,
+      sequenceNumber: packed.sequenceNumbers[i]!,
+      subSequenceNumber: packed.subSequenceNumbers[i]!,
+      explicitHashKey: packed.explicitHashKeys?.[i],
+      shardId,
+      approximateArrivalTimestamp: new Date(packed.arrivals[i]!),
+      aggregated: packed.aggregated[i] === 1,
+      encryptionType: packed.encryptionTypes?.[i],
+    };
+  }
+  return out;
+}

@@ -1,0 +1,518 @@
+/**
+ * KinesisConsumer: the public face. Reads every shard this instance holds a lease for and delivers
+ * user records through an async iterator or a batch handler, with batched checkpoints.
+ */
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  ErrorCode,
+  isKinesisTsError,
+  type KinesisRecord,
+  type KinesisTsError,
+  LifecycleError,
+  type Logger,
+  prefixLogger,
+  type StateAdapter,
+  StateStoreError,
+  ValidationError,
+} from '@kinesis-ts/core';
+import { MemoryState } from '@kinesis-ts/state-memory';
+import { Coordinator, startPositionFor } from './coordinator.js';
+import { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
+import type { HeldLease } from './held-lease.js';
+import type { KinesisApi } from './kinesis-api.js';
+import {
+  createKinesisClient,
+  sdkKinesisApi,
+  transferableClientConfig,
+  transferableCredentials,
+} from './kinesis-client.js';
+import { type KinesisConsumerOptions, type ResolvedConsumerOptions, resolveOptions } from './options.js';
+import { InlineRunner } from './runners/inline.js';
+import { ProcessRunner } from './runners/process.js';
+import { ThreadRunner } from './runners/thread.js';
+import type { ShardRunner, TransferableCredentials, WorkerClientConfig } from './runners/transport.js';
+import { resolveWorkerScript } from './runners/worker-script.js';
+import { type SessionOutcome, ShardSession } from './shard-session.js';
+
+/** What a batch handler gets besides the records. */
+export interface BatchContext {
+  /** The shard the records come from. */
+  readonly shardId: string;
+  /** How far behind the tip the shard was when the batch was fetched. */
+  readonly millisBehindLatest: number;
+  /** Aborted when this shard stops here (lease lost or handed over, consumer closing). */
+  readonly signal: AbortSignal;
+  /**
+   * Writes a checkpoint now, at `record` (default: the batch's last record), instead of waiting for
+   * the batched checkpoint after the handler resolves. Rejects with `LeaseLostError` when the lease
+   * is gone.
+   */
+  checkpoint(record?: KinesisRecord): Promise<void>;
+}
+
+/** A batch handler: called with one shard's records in order; batches of one shard never overlap. */
+export type BatchHandler = (records: KinesisRecord[], context: BatchContext) => Promise<void> | void;
+
+type Mode = 'iterator' | 'run' | null;
+
+/**
+ * Reads a Kinesis stream: `for await (const record of consumer)` or `consumer.run(handler)`.
+ *
+ * The constructor validates options and does no I/O. `start()` (called by the iterator and `run()`)
+ * starts the state adapter, checks the stream and takes leases. `close()` stops fetching, flushes
+ * checkpoints of processed records, releases leases and ends every shard process. Both idempotent.
+ */
+export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
+  readonly #o: ResolvedConsumerOptions;
+  readonly #events: TypedEmitter<ConsumerEvents>;
+  readonly #logger: Logger;
+  readonly #state: StateAdapter;
+  readonly #ownState: boolean;
+  #client: KinesisClient | null = null;
+  #ownClient = false;
+  #api: KinesisApi | null = null;
+  #runner: ShardRunner | null = null;
+  #coordinator: Coordinator | null = null;
+  #workerClient: Promise<WorkerClientConfig> | null = null;
+  readonly #sessions = new Map<string, ShardSession>();
+  readonly #live = new Set<ShardSession>();
+  readonly #aborts = new Map<ShardSession, AbortController>();
+  readonly #inflight = new Map<ShardSession, Promise<void>>();
+  #ready: ShardSession[] = [];
+  readonly #readySet = new Set<ShardSession>();
+  #waiters: Array<() => void> = [];
+  #mode: Mode = null;
+  #handler: BatchHandler | null = null;
+  #runSettle: { resolve: () => void; reject: (error: unknown) => void } | null = null;
+  #fatal: unknown = null;
+  #startPromise: Promise<void> | null = null;
+  #closePromise: Promise<void> | null = null;
+  #closing = false;
+
+  /** @throws ValidationError when an option is invalid. */
+  constructor(options: KinesisConsumerOptions) {
+    this.#o = resolveOptions(options);
+    this.#logger = prefixLogger(this.#o.logger, '[kinesis-ts consumer]');
+    this.#events = new TypedEmitter<ConsumerEvents>((error) =>
+      this.#logger.error('event listener threw', { error: String(error) }),
+    );
+    this.#ownState = this.#o.state === undefined;
+    this.#state = this.#o.state ?? new MemoryState({ clock: this.#o.clock });
+  }
+
+  /** This instance's owner id in leases. */
+  get instanceId(): string {
+    return this.#o.instanceId;
+  }
+
+  /** The consumer group. */
+  get consumerGroup(): string {
+    return this.#o.consumerGroup;
+  }
+
+  /** Shards this instance currently reads. */
+  get ownedShards(): string[] {
+    return [...this.#sessions.keys()].sort();
+  }
+
+  /** Records fetched and not yet processed, over all owned shards (bounded by `maxBufferedRecords` per shard). */
+  get bufferedRecords(): number {
+    let total = 0;
+    for (const session of this.#sessions.values()) total += session.bufferedRecords;
+    return total;
+  }
+
+  /** Payload bytes fetched and not yet processed, over all owned shards. */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const session of this.#sessions.values()) total += session.bufferedBytes;
+    return total;
+  }
+
+  /** Process ids of the shard processes (process runner), by shard. */
+  get shardProcessIds(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [shardId, session] of this.#sessions)
+      if (session.pid !== undefined) out[shardId] = session.pid;
+    return out;
+  }
+
+  /** Subscribes to an event; returns an unsubscribe function. */
+  on<K extends keyof ConsumerEvents>(event: K, listener: ConsumerListener<K>): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Subscribes to one occurrence of an event. */
+  once<K extends keyof ConsumerEvents>(event: K, listener: ConsumerListener<K>): () => void {
+    return this.#events.once(event, listener);
+  }
+
+  /** Unsubscribes. */
+  off<K extends keyof ConsumerEvents>(event: K, listener: ConsumerListener<K>): void {
+    this.#events.off(event, listener);
+  }
+
+  /**
+   * Starts the state adapter, checks the stream and runs the first lease scan. Idempotent.
+   * @throws KinesisTsError `STREAM_NOT_FOUND`, `StateStoreError`, `LifecycleError` after `close()`.
+   */
+  start(): Promise<void> {
+    if (this.#closing) return Promise.reject(this.#closedError());
+    this.#startPromise ??= this.#start().catch((error: unknown) => {
+      this.#fail(error);
+      throw error;
+    });
+    return this.#startPromise;
+  }
+
+  async #start(): Promise<void> {
+    const o = this.#o;
+    try {
+      await this.#state.start();
+    } catch (error) {
+      throw isKinesisTsError(error)
+        ? error
+        : new StateStoreError(
+            ErrorCode.STATE_STORE_UNAVAILABLE,
+            `state adapter failed to start: ${String(error)}`,
+            {
+              cause: error,
+            },
+          );
+    }
+    if (o.kinesisClient !== undefined) {
+      this.#client = o.kinesisClient;
+    } else {
+      this.#client = createKinesisClient(o.clientConfig, o.credentials);
+      this.#ownClient = true;
+    }
+    this.#api = o.kinesisApi ?? sdkKinesisApi(this.#client);
+    this.#runner = this.#createRunner(this.#api);
+    this.#coordinator = new Coordinator({
+      state: this.#state,
+      scope: { consumerGroup: o.consumerGroup, streamName: o.streamName },
+      owner: o.instanceId,
+      api: this.#api,
+      clock: o.clock,
+      logger: this.#logger,
+      initialPosition: o.initialPosition,
+      failoverTimeMs: o.failoverTimeMs,
+      renewIntervalMs: o.renewIntervalMs,
+      leaseScanIntervalMs: o.leaseScanIntervalMs,
+      shardSyncIntervalMs: o.shardSyncIntervalMs,
+      handoffTimeoutMs: o.handoffTimeoutMs,
+      callbacks: {
+        acquired: (held, stolen) => this.#acquired(held, stolen),
+        lost: (shardId, reason) => this.#lost(shardId, reason),
+        handoffRequested: (shardId) => void this.#handoff(shardId),
+        error: (error) => this.#nonFatal(error),
+      },
+    });
+    await this.#coordinator.start();
+  }
+
+  #createRunner(api: KinesisApi): ShardRunner {
+    switch (this.#o.runner) {
+      case 'inline':
+        return new InlineRunner({ api, clock: this.#o.clock });
+      case 'thread':
+        return new ThreadRunner(resolveWorkerScript(this.#o.workerScript));
+      default:
+        return new ProcessRunner(resolveWorkerScript(this.#o.workerScript));
+    }
+  }
+
+  async #workerSetup(): Promise<{ client: WorkerClientConfig; credentials: TransferableCredentials | null }> {
+    if (this.#runner?.kind === 'inline' || this.#client === null) return { client: {}, credentials: null };
+    this.#workerClient ??= transferableClientConfig(this.#client);
+    const [client, credentials] = await Promise.all([this.#workerClient, this.#credentials()]);
+    return { client, credentials };
+  }
+
+  async #credentials(): Promise<TransferableCredentials | null> {
+    if (this.#client === null) return null;
+    try {
+      return await transferableCredentials(this.#client);
+    } catch (error) {
+      this.#logger.warn('could not resolve credentials for shard workers; they fall back to the SDK chain', {
+        error: String((error as Error)?.message ?? error),
+      });
+      return null;
+    }
+  }
+
+  #acquired(held: HeldLease, stolen: boolean): void {
+    const shardId = held.shardId;
+    this.#events.emit('leaseAcquired', { shardId, leaseCounter: held.lease.leaseCounter, stolen });
+    const session = new ShardSession({
+      held,
+      spec: {
+        streamName: this.#o.streamName,
+        shardId,
+        hashKeyRange: this.#coordinator?.shardInfo(shardId)?.hashKeyRange ?? null,
+        position: startPositionFor(held.lease, this.#o.initialPosition),
+      },
+      runner: this.#runner!,
+      options: this.#o,
+      events: this.#events,
+      logger: this.#logger,
+      workerClient: () => this.#workerSetup(),
+      credentials: () => this.#credentials(),
+      onRecords: (s) => this.#onRecords(s),
+      onFinished: (s, outcome) => this.#onFinished(s, outcome),
+      onLeaseLost: (s, error) => {
+        this.#events.emit('leaseLost', { shardId: s.shardId, reason: error.message });
+        this.#forget(s);
+        void s.stop('lost');
+      },
+      onFatal: (error) => this.#fail(error),
+    });
+    this.#sessions.set(shardId, session);
+    this.#live.add(session);
+    this.#aborts.set(session, new AbortController());
+    // Acquired while closing: never started, released by close().
+    if (!this.#closing) session.start();
+  }
+
+  /**
+   * Removes a session from the owned shards. The coordinator keeps the lease (renewing it, and not
+   * re-adopting it) until `dropLease` is set, i.e. after the release was written.
+   */
+  #forget(session: ShardSession, dropLease = true): void {
+    if (this.#sessions.get(session.shardId) === session) {
+      this.#sessions.delete(session.shardId);
+      if (dropLease) this.#coordinator?.drop(session.shardId);
+    }
+    this.#aborts.get(session)?.abort();
+    this.#aborts.delete(session);
+  }
+
+  #lost(shardId: string, reason: string): void {
+    this.#events.emit('leaseLost', { shardId, reason });
+    this.#logger.warn('lease lost', { shardId, reason });
+    const session = this.#sessions.get(shardId);
+    if (session === undefined) return;
+    this.#forget(session);
+    void session.stop('lost').finally(() => this.#live.delete(session));
+  }
+
+  async #handoff(shardId: string): Promise<void> {
+    const session = this.#sessions.get(shardId);
+    if (session === undefined || this.#closing) return;
+    this.#logger.info('handing a lease over', { shardId });
+    this.#forget(session, false);
+    // The batch being handled finishes first, so its checkpoint goes out before the release.
+    await this.#inflight.get(session);
+    await session.stop('handoff');
+    if (this.#sessions.get(shardId) === undefined) this.#coordinator?.drop(shardId);
+    this.#live.delete(session);
+    this.#coordinator?.scanSoon();
+  }
+
+  #onFinished(session: ShardSession, outcome: SessionOutcome): void {
+    this.#forget(session);
+    this.#live.delete(session);
+    if (outcome.type === 'ended') void this.#coordinator?.shardEnded(session.shardId, outcome.childShards);
+    if (outcome.type === 'quarantined') {
+      this.#coordinator?.quarantine(session.shardId, this.#o.crashWindowMs);
+    }
+  }
+
+  #onRecords(session: ShardSession): void {
+    if (this.#mode === 'run') {
+      this.#pump(session);
+      return;
+    }
+    if (!this.#readySet.has(session)) {
+      this.#readySet.add(session);
+      this.#ready.push(session);
+    }
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #nonFatal(error: KinesisTsError): void {
+    this.#logger.warn(error.message, { code: error.code });
+    this.#events.emit('error', error);
+  }
+
+  #fail(error: unknown): void {
+    if (this.#fatal !== null) return;
+    this.#fatal = error;
+    this.#logger.error('consumer failed', { error: String((error as Error)?.message ?? error) });
+    this.#wake();
+    void this.close();
+  }
+
+  #closedError(): LifecycleError {
+    return new LifecycleError(ErrorCode.CLOSED, 'the consumer is closed', {
+      context: { streamName: this.#o.streamName },
+    });
+  }
+
+  #claim(mode: 'iterator' | 'run'): void {
+    if (this.#closing) throw this.#closedError();
+    if (this.#mode !== null) {
+      throw new LifecycleError(
+        ErrorCode.INVALID_ARGUMENT,
+        `the consumer is already being consumed (${this.#mode})`,
+        {
+          context: { streamName: this.#o.streamName },
+        },
+      );
+    }
+    this.#mode = mode;
+  }
+
+  /**
+   * Iterates user records, in order within each shard; shards interleave. A record counts as
+   * processed (and may be checkpointed) when the loop asks for the next one. Leaving the loop
+   * (`break`, `return`, a throw) closes the consumer; the record in hand is not checkpointed.
+   * Iterating a closed consumer rejects with `LifecycleError`.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<KinesisRecord> {
+    let claimError: unknown = null;
+    try {
+      this.#claim('iterator');
+    } catch (error) {
+      claimError = error;
+    }
+    let previous: { session: ShardSession; record: KinesisRecord } | null = null;
+    const done = { done: true, value: undefined } as IteratorReturnResult<undefined>;
+    const next = async (): Promise<IteratorResult<KinesisRecord>> => {
+      if (claimError !== null) throw claimError;
+      if (previous !== null) {
+        previous.session.processed(previous.record, 1, previous.record.data.byteLength);
+        previous = null;
+      }
+      if (this.#fatal !== null) throw this.#fatal;
+      if (this.#closing) return done;
+      await this.start();
+      for (;;) {
+        if (this.#fatal !== null) throw this.#fatal;
+        if (this.#closing) return done;
+        const session = this.#ready.shift();
+        if (session === undefined) {
+          await new Promise<void>((resolve) => this.#waiters.push(resolve));
+          continue;
+        }
+        const record = session.take();
+        if (record === undefined) {
+          this.#readySet.delete(session);
+          continue;
+        }
+        if (session.hasRecords()) this.#ready.push(session);
+        else this.#readySet.delete(session);
+        previous = { session, record };
+        return { done: false, value: record };
+      }
+    };
+    return {
+      next,
+      return: async (): Promise<IteratorResult<KinesisRecord>> => {
+        previous = null;
+        if (claimError === null) await this.close();
+        return done;
+      },
+    };
+  }
+
+  /**
+   * Runs `handler` for every batch until `close()`; shards are handled concurrently, batches of one
+   * shard one after another. A batch counts as processed when the handler resolves. If the handler
+   * throws, the consumer closes (the batch is not checkpointed) and `run()` rejects with that error.
+   * Resolves after `close()` finished.
+   */
+  async run(handler: BatchHandler): Promise<void> {
+    if (typeof handler !== 'function') {
+      throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'run(handler): handler must be a function', {
+        context: { handler: typeof handler },
+      });
+    }
+    this.#claim('run');
+    this.#handler = handler;
+    const settled = new Promise<void>((resolve, reject) => {
+      this.#runSettle = { resolve, reject };
+    });
+    // When start() fails, run() rejects with that error; `settled` then rejects with the same one.
+    settled.catch(() => {});
+    await this.start();
+    for (const session of this.#sessions.values()) if (session.hasRecords()) this.#pump(session);
+    return settled;
+  }
+
+  #pump(session: ShardSession): void {
+    if (this.#inflight.has(session) || this.#handler === null) return;
+    const handler = this.#handler;
+    const loop = async (): Promise<void> => {
+      for (;;) {
+        if (this.#closing || this.#fatal !== null) return;
+        const abort = this.#aborts.get(session);
+        if (abort === undefined || abort.signal.aborted) return;
+        const records = session.takeBatch();
+        if (records === undefined || records.length === 0) return;
+        const last = records[records.length - 1]!;
+        const context: BatchContext = {
+          shardId: session.shardId,
+          millisBehindLatest: session.millisBehindLatest,
+          signal: abort.signal,
+          checkpoint: async (record?: KinesisRecord) => {
+            session.checkpointer.markProcessed(record ?? last, 0);
+            await session.checkpointer.flush();
+          },
+        };
+        try {
+          await handler(records, context);
+        } catch (error) {
+          this.#fail(error);
+          return;
+        }
+        let bytes = 0;
+        for (const record of records) bytes += record.data.byteLength;
+        session.processed(last, records.length, bytes);
+      }
+    };
+    const running = loop().finally(() => this.#inflight.delete(session));
+    this.#inflight.set(session, running);
+  }
+
+  /**
+   * Stops fetching, lets in-flight handler calls finish, flushes checkpoints of processed records,
+   * releases every lease and ends every shard process. Idempotent; resolves when all is done.
+   */
+  close(): Promise<void> {
+    this.#closePromise ??= this.#close();
+    return this.#closePromise;
+  }
+
+  async #close(): Promise<void> {
+    this.#closing = true;
+    this.#wake();
+    await this.#startPromise?.catch(() => {});
+    await this.#coordinator?.close();
+    for (const abort of this.#aborts.values()) abort.abort();
+    await Promise.all([...this.#inflight.values()]);
+    await Promise.all([...this.#live].map((session) => session.stop('close')));
+    this.#live.clear();
+    this.#sessions.clear();
+    this.#ready = [];
+    this.#readySet.clear();
+    if (this.#ownState) await this.#state.close().catch(() => {});
+    if (this.#ownClient) this.#client?.destroy();
+    this.#logger.info('consumer closed', { instanceId: this.#o.instanceId });
+    const settle = this.#runSettle;
+    this.#runSettle = null;
+    if (settle !== null) {
+      if (this.#fatal !== null) settle.reject(this.#fatal);
+      else settle.resolve();
+    }
+  }
+}
+
+/** Re-exported for typing custom errors in handlers. */
+export type { KinesisTsError };

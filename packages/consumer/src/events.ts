@@ -1,0 +1,93 @@
+/**
+ * Observability: the consumer's events and the small typed emitter that carries them.
+ */
+import type { KinesisTsError } from '@kinesis-ts/core';
+
+/** Events of a {@link KinesisConsumer}, with their payloads. */
+export interface ConsumerEvents {
+  /** This instance took (or was handed) a shard's lease. */
+  leaseAcquired: { shardId: string; leaseCounter: number; stolen: boolean };
+  /** This instance lost a lease it held (another owner took it, or renewals failed for `failoverTimeMs`). */
+  leaseLost: { shardId: string; reason: string };
+  /** This instance released a lease (handoff, quarantine, shard end or close). */
+  leaseReleased: { shardId: string; reason: 'handoff' | 'close' | 'shard-end' | 'quarantine' };
+  /** A shard reader started (or restarted after a crash). */
+  shardStarted: { shardId: string; position: string; restart: number };
+  /** A shard was read to SHARD_END and every record of it was processed. */
+  shardEnded: { shardId: string; childShardIds: string[] };
+  /** A shard process/thread crashed or hung; it is restarted unless quarantined. */
+  shardCrashed: { shardId: string; reason: string; crashes: number };
+  /** A checkpoint was written. */
+  checkpoint: { shardId: string; sequenceNumber: string; subSequenceNumber: number };
+  /** Kinesis throttled a GetRecords call of a shard; the reader backs off. */
+  throttled: { shardId: string; backoffMs: number };
+  /** How far behind the tip of the shard the last GetRecords call was. */
+  lag: { shardId: string; millisBehindLatest: number };
+  /** A non-fatal error (state store failure, quarantined shard, ...). Fatal errors end iteration. */
+  error: KinesisTsError;
+}
+
+/** A listener of event `K`. */
+export type ConsumerListener<K extends keyof ConsumerEvents> = (payload: ConsumerEvents[K]) => void;
+
+/**
+ * A minimal typed emitter. Listener exceptions are caught and reported to `onListenerError` so a
+ * faulty listener never breaks the consumer. Unlike Node's `EventEmitter`, an `error` event without
+ * listeners does not throw.
+ */
+export class TypedEmitter<E extends object> {
+  readonly #listeners = new Map<keyof E, Set<(payload: never) => void>>();
+  readonly #onListenerError: (error: unknown) => void;
+
+  constructor(onListenerError: (error: unknown) => void = () => {}) {
+    this.#onListenerError = onListenerError;
+  }
+
+  /** Adds a listener; returns a function that removes it. */
+  on<K extends keyof E>(event: K, listener: (payload: E[K]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (set === undefined) {
+      set = new Set();
+      this.#listeners.set(event, set);
+    }
+    set.add(listener as (payload: never) => void);
+    return () => this.off(event, listener);
+  }
+
+  /** Adds a listener called at most once. */
+  once<K extends keyof E>(event: K, listener: (payload: E[K]) => void): () => void {
+    const off = this.on(event, (payload) => {
+      off();
+      listener(payload);
+    });
+    return off;
+  }
+
+  /** Removes a listener. */
+  off<K extends keyof E>(event: K, listener: (payload: E[K]) => void): void {
+    this.#listeners.get(event)?.delete(listener as (payload: never) => void);
+  }
+
+  /** Number of listeners of `event`. */
+  listenerCount(event: keyof E): number {
+    return this.#listeners.get(event)?.size ?? 0;
+  }
+
+  /** Calls every listener of `event` synchronously. */
+  emit<K extends keyof E>(event: K, payload: E[K]): void {
+    const set = this.#listeners.get(event);
+    if (set === undefined) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as (payload: E[K]) => void)(payload);
+      } catch (error) {
+        this.#onListenerError(error);
+      }
+    }
+  }
+
+  /** Removes every listener. */
+  removeAll(): void {
+    this.#listeners.clear();
+  }
+}

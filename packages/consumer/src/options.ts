@@ -1,0 +1,284 @@
+/**
+ * Consumer options: the public shape, the defaults, and validation at the boundary.
+ */
+import { hostname } from 'node:os';
+import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import {
+  type Clock,
+  ErrorCode,
+  type Logger,
+  type StateAdapter,
+  silentLogger,
+  systemClock,
+  ValidationError,
+} from '@kinesis-ts/core';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { KinesisApi } from './kinesis-api.js';
+
+/** Where to start reading a shard that has no checkpoint (and no parent shard). */
+export type InitialPosition = 'LATEST' | 'TRIM_HORIZON' | { readonly atTimestamp: Date };
+
+/** Where shard readers run: a child process per shard, a worker thread per shard, or the main event loop. */
+export type RunnerKind = 'process' | 'thread' | 'inline';
+
+/** When checkpoints are written: after this many processed records or this many milliseconds. */
+export interface CheckpointInterval {
+  /** Write after this many processed records of a shard. Default 1000. */
+  readonly records?: number;
+  /** Write at most this long after the first unwritten processed record. Default 5000. */
+  readonly ms?: number;
+}
+
+/** Options of {@link KinesisConsumer}. Only `streamName` is required. */
+export interface KinesisConsumerOptions {
+  /** The stream to read. */
+  readonly streamName: string;
+  /** Leases and checkpoints. Default: a new in-memory state (one process only, nothing survives a restart). */
+  readonly state?: StateAdapter;
+  /**
+   * Consumer group (KCL: application name): instances with the same group and stream share the shards
+   * and checkpoints; different groups each read every record. Default `'default'`.
+   */
+  readonly consumerGroup?: string;
+  /** This instance's owner id in leases. Default `<hostname>-<pid>-<random>`; must be unique per instance. */
+  readonly instanceId?: string;
+  /** Start of a shard without checkpoint and without parent shard. Default `'LATEST'`. */
+  readonly initialPosition?: InitialPosition;
+  /** Where shard readers run. Default `'process'`. */
+  readonly runner?: RunnerKind;
+  /**
+   * Most user records buffered per owned shard (fetched, not yet processed). The reader may overshoot by
+   * at most one GetRecords batch. Default 10,000.
+   */
+  readonly maxBufferedRecords?: number;
+  /** Most payload bytes buffered per owned shard (overshoot: one batch). Default 32 MiB. */
+  readonly maxBufferedBytes?: number;
+  /** A lease whose counter did not move for this long is expired and may be taken. Default 10,000 ms. */
+  readonly failoverTimeMs?: number;
+  /** How often held leases are renewed. Default `failoverTimeMs / 3`. */
+  readonly renewIntervalMs?: number;
+  /** How often leases are listed, taken and balanced. Default `failoverTimeMs / 2`. */
+  readonly leaseScanIntervalMs?: number;
+  /** How often ListShards runs to find new shards (also run when a shard ends). Default 60,000 ms. */
+  readonly shardSyncIntervalMs?: number;
+  /** How long a requested handoff may take before the lease is taken anyway. Default `failoverTimeMs`. */
+  readonly handoffTimeoutMs?: number;
+  /** When checkpoints are written. Default `{ records: 1000, ms: 5000 }`. */
+  readonly checkpointInterval?: CheckpointInterval;
+  /** Shortest gap between two GetRecords calls of a shard. Default 200 ms; never below 200. */
+  readonly minPollIntervalMs?: number;
+  /** Gap between GetRecords calls when the shard is caught up. Default 1000 ms. */
+  readonly idlePollIntervalMs?: number;
+  /** `Limit` of GetRecords (1..10,000). Default 10,000. */
+  readonly maxRecordsPerCall?: number;
+  /** A shard whose reader crashed this many times within `crashWindowMs` is released and quarantined. Default 3. */
+  readonly maxShardCrashes?: number;
+  /** The window in which crashes are counted. Default 300,000 ms. */
+  readonly crashWindowMs?: number;
+  /** A shard process/thread that sends nothing for this long is killed as hung. Default 30,000 ms. */
+  readonly heartbeatTimeoutMs?: number;
+  /** An existing Kinesis client (its config and credential provider are also used by shard processes). */
+  readonly kinesisClient?: KinesisClient;
+  /**
+   * Replaces the SDK calls of the main process (ListShards, and GetRecords of the inline runner):
+   * for tests and custom transports. Shard processes and threads always build their own SDK client.
+   */
+  readonly kinesisApi?: KinesisApi;
+  /** Config for the client the consumer creates (ignored when `kinesisClient` is given). */
+  readonly clientConfig?: KinesisClientConfig;
+  /** Credentials or a credential provider (ignored when `kinesisClient` is given). Default: the SDK chain. */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Where diagnostics go. Default silent. */
+  readonly logger?: Logger;
+  /** Time source for leases, checkpoints and polling. Default the system clock. */
+  readonly clock?: Clock;
+  /**
+   * Path of the shard worker script for the `process` and `thread` runners. Default: the file shipped
+   * next to this module. Only needed for unusual bundling.
+   */
+  readonly workerScript?: string;
+}
+
+/** Options with every default applied. */
+export interface ResolvedConsumerOptions {
+  readonly streamName: string;
+  readonly state: StateAdapter | undefined;
+  readonly consumerGroup: string;
+  readonly instanceId: string;
+  readonly initialPosition: InitialPosition;
+  readonly runner: RunnerKind;
+  readonly maxBufferedRecords: number;
+  readonly maxBufferedBytes: number;
+  readonly failoverTimeMs: number;
+  readonly renewIntervalMs: number;
+  readonly leaseScanIntervalMs: number;
+  readonly shardSyncIntervalMs: number;
+  readonly handoffTimeoutMs: number;
+  readonly checkpointRecords: number;
+  readonly checkpointMs: number;
+  readonly minPollIntervalMs: number;
+  readonly idlePollIntervalMs: number;
+  readonly maxRecordsPerCall: number;
+  readonly maxShardCrashes: number;
+  readonly crashWindowMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly kinesisClient: KinesisClient | undefined;
+  readonly clientConfig: KinesisClientConfig | undefined;
+  readonly kinesisApi: KinesisApi | undefined;
+  readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly workerScript: string | undefined;
+}
+
+/** The shortest GetRecords gap the consumer allows (Kinesis allows 5 calls per second per shard). */
+export const MIN_POLL_INTERVAL_MS = 200;
+
+const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+
+function invalid(option: string, message: string, value: unknown): ValidationError {
+  return new ValidationError(ErrorCode.INVALID_ARGUMENT, `option ${option} ${message}`, {
+    context: { option, value },
+  });
+}
+
+function integer(
+  options: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(name, `must be an integer in ${min}..${max}`, value);
+  }
+  return value;
+}
+
+function randomSuffix(): string {
+  return Math.random().toString(36).slice(2, 10);
+}
+
+/**
+ * Validates user options and applies the defaults.
+ * @throws ValidationError (code `INVALID_ARGUMENT`) naming the first bad option.
+ */
+export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerOptions {
+  if (input === null || typeof input !== 'object') throw invalid('options', 'must be an object', input);
+  const options = input as unknown as Record<string, unknown>;
+  const { streamName } = input;
+  if (typeof streamName !== 'string' || !STREAM_NAME.test(streamName)) {
+    throw invalid('streamName', 'must be 1..128 characters of a-z, A-Z, 0-9, _ . -', streamName);
+  }
+  const consumerGroup = input.consumerGroup ?? 'default';
+  if (typeof consumerGroup !== 'string' || consumerGroup.length === 0 || consumerGroup.length > 256) {
+    throw invalid('consumerGroup', 'must be a non-empty string of at most 256 characters', consumerGroup);
+  }
+  const instanceId = input.instanceId ?? `${hostname()}-${process.pid}-${randomSuffix()}`;
+  if (typeof instanceId !== 'string' || instanceId.length === 0 || instanceId.length > 256) {
+    throw invalid('instanceId', 'must be a non-empty string of at most 256 characters', instanceId);
+  }
+  const initialPosition = input.initialPosition ?? 'LATEST';
+  if (
+    initialPosition !== 'LATEST' &&
+    initialPosition !== 'TRIM_HORIZON' &&
+    !(
+      typeof initialPosition === 'object' &&
+      initialPosition !== null &&
+      initialPosition.atTimestamp instanceof Date &&
+      !Number.isNaN(initialPosition.atTimestamp.getTime())
+    )
+  ) {
+    throw invalid(
+      'initialPosition',
+      "must be 'LATEST', 'TRIM_HORIZON' or { atTimestamp: Date }",
+      initialPosition,
+    );
+  }
+  const runner = input.runner ?? 'process';
+  if (runner !== 'process' && runner !== 'thread' && runner !== 'inline') {
+    throw invalid('runner', "must be 'process', 'thread' or 'inline'", runner);
+  }
+  if (input.state !== undefined) {
+    const state = input.state as unknown as Record<string, unknown>;
+    for (const method of [
+      'start',
+      'close',
+      'listLeases',
+      'createLease',
+      'takeLease',
+      'renewLease',
+      'checkpoint',
+    ]) {
+      if (state === null || typeof state[method] !== 'function') {
+        throw invalid('state', `must be a StateAdapter (missing ${method}())`, typeof input.state);
+      }
+    }
+  }
+  const failoverTimeMs = integer(options, 'failoverTimeMs', 10_000, 300);
+  const renewIntervalMs = integer(options, 'renewIntervalMs', Math.max(1, Math.floor(failoverTimeMs / 3)), 1);
+  if (renewIntervalMs >= failoverTimeMs) {
+    throw invalid('renewIntervalMs', `must be below failoverTimeMs (${failoverTimeMs})`, renewIntervalMs);
+  }
+  const checkpointInterval = input.checkpointInterval ?? {};
+  if (typeof checkpointInterval !== 'object' || checkpointInterval === null) {
+    throw invalid('checkpointInterval', 'must be an object { records?, ms? }', checkpointInterval);
+  }
+  const cp = checkpointInterval as Record<string, unknown>;
+  const minPollIntervalMs = integer(options, 'minPollIntervalMs', MIN_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS);
+  const idlePollIntervalMs = integer(
+    options,
+    'idlePollIntervalMs',
+    Math.max(1000, minPollIntervalMs),
+    minPollIntervalMs,
+  );
+  if (input.logger !== undefined) {
+    const logger = input.logger as unknown as Record<string, unknown>;
+    if (logger === null || ['debug', 'info', 'warn', 'error'].some((m) => typeof logger[m] !== 'function')) {
+      throw invalid('logger', 'must have debug, info, warn and error methods', typeof input.logger);
+    }
+  }
+  if (
+    input.workerScript !== undefined &&
+    (typeof input.workerScript !== 'string' || input.workerScript === '')
+  ) {
+    throw invalid('workerScript', 'must be a file path', input.workerScript);
+  }
+  return {
+    streamName,
+    state: input.state,
+    consumerGroup,
+    instanceId,
+    initialPosition,
+    runner,
+    maxBufferedRecords: integer(options, 'maxBufferedRecords', 10_000, 1),
+    maxBufferedBytes: integer(options, 'maxBufferedBytes', 32 * 1024 * 1024, 1024),
+    failoverTimeMs,
+    renewIntervalMs,
+    leaseScanIntervalMs: integer(
+      options,
+      'leaseScanIntervalMs',
+      Math.max(1, Math.floor(failoverTimeMs / 2)),
+      1,
+    ),
+    shardSyncIntervalMs: integer(options, 'shardSyncIntervalMs', 60_000, 1),
+    handoffTimeoutMs: integer(options, 'handoffTimeoutMs', failoverTimeMs, 1),
+    checkpointRecords: integer(cp, 'records', 1000, 1),
+    checkpointMs: integer(cp, 'ms', 5000, 1),
+    minPollIntervalMs,
+    idlePollIntervalMs,
+    maxRecordsPerCall: integer(options, 'maxRecordsPerCall', 10_000, 1, 10_000),
+    maxShardCrashes: integer(options, 'maxShardCrashes', 3, 1),
+    crashWindowMs: integer(options, 'crashWindowMs', 300_000, 1),
+    heartbeatTimeoutMs: integer(options, 'heartbeatTimeoutMs', 30_000, 100),
+    kinesisClient: input.kinesisClient,
+    clientConfig: input.clientConfig,
+    kinesisApi: input.kinesisApi,
+    credentials: input.credentials,
+    logger: input.logger ?? silentLogger,
+    clock: input.clock ?? systemClock,
+    workerScript: input.workerScript,
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The worker side of a shard: runs one record source under the main process's credit and sends
+ * one message per fetched batch. The same code runs in a child process, a worker thread or inline.
+ */
+import { type Clock, isKinesisTsError, systemClock } from '@kinesis-ts/core';
+import { packRecords } from '../batch-codec.js';
+import type { KinesisApi } from '../kinesis-api.js';
+import type { RecordSourceObserver, ShardReadSpec, ShardRecordSource } from '../record-source.js';
+import { type PollingReaderOptions, PollingShardReader } from '../shard-reader.js';
+import type {
+  ToWorkerMessage,
+  TransferableCredentials,
+  WorkerClientConfig,
+  WorkerPort,
+} from './transport.js';
+
+/** Builds the Kinesis API a worker reads with, given the start message's client config. */
+export type WorkerApiFactory = (
+  config: WorkerClientConfig,
+  credentials: (() => Promise<TransferableCredentials>) | null,
+) => KinesisApi;
+
+/** Options of {@link runShardWorker}. */
+export interface ShardWorkerOptions {
+  /** The transport to the main process. */
+  readonly port: WorkerPort;
+  /** Builds the Kinesis API. */
+  readonly apiFactory: WorkerApiFactory;
+  /** Pack batches into one buffer (process/thread) or pass the record objects (inline). */
+  readonly pack: boolean;
+  /** Time source (inline runner: the consumer's clock). */
+  readonly clock?: Clock;
+  /** Builds the record source; default {@link PollingShardReader}. Enhanced fan-out plugs in here. */
+  readonly sourceFactory?: (
+    api: KinesisApi,
+    spec: ShardReadSpec,
+    observer: RecordSourceObserver,
+    options: PollingReaderOptions,
+  ) => ShardRecordSource;
+}
+
+type StartMessage = Extract<ToWorkerMessage, { type: 'start' }>;
+
+/** Credentials are refreshed this long before they expire. */
+const CREDENTIAL_REFRESH_MS = 5 * 60_000;
+
+/**
+ * Runs a shard worker on `port` until it is told to stop, the shard ends or the reader fails.
+ * Returns when the worker is done (the port is closed).
+ */
+export function runShardWorker(options: ShardWorkerOptions): Promise<void> {
+  const { port, pack } = options;
+  const clock = options.clock ?? systemClock;
+  const abort = new AbortController();
+  let creditRecords = 0;
+  let creditBytes = 0;
+  let creditWaiter: (() => void) | null = null;
+  let credentials: TransferableCredentials | null = null;
+  let credentialWaiters: Array<{
+    resolve: (c: TransferableCredentials) => void;
+    reject: (e: Error) => void;
+  }> = [];
+  let started = false;
+  let heartbeat: ReturnType<Clock['setTimeout']> | null = null;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  let closed = false;
+
+  const finish = (): void => {
+    if (closed) return;
+    closed = true;
+    abort.abort();
+    if (heartbeat !== null) clock.clearTimeout(heartbeat);
+    for (const waiter of credentialWaiters) waiter.reject(new Error('worker stopped'));
+    credentialWaiters = [];
+    creditWaiter?.();
+    port.send({ type: 'stopped' });
+    port.close();
+    done();
+  };
+
+  const credentialProvider = async (): Promise<TransferableCredentials> => {
+    if (
+      credentials !== null &&
+      (credentials.expiration === undefined || credentials.expiration - Date.now() > CREDENTIAL_REFRESH_MS)
+    ) {
+      return credentials;
+    }
+    return new Promise<TransferableCredentials>((resolve, reject) => {
+      credentialWaiters.push({ resolve, reject });
+      if (credentialWaiters.length === 1) port.send({ type: 'credentials-request' });
+    });
+  };
+
+  const loop = async (start: StartMessage): Promise<void> => {
+    const api = options.apiFactory(start.client, start.credentials === null ? null : credentialProvider);
+    const observer: RecordSourceObserver = {
+      throttled: (backoffMs) => port.send({ type: 'throttled', backoffMs }),
+      log: (level, message, context) => port.send({ type: 'log', level, message, context }),
+    };
+    const readerOptions: PollingReaderOptions = { ...start.reader, clock };
+    const factory = options.sourceFactory ?? ((a, s, o, r) => new PollingShardReader(a, s, o, r));
+    const source = factory(api, start.spec, observer, readerOptions);
+    for (;;) {
+      while (creditRecords < Math.max(1, start.reader.minFetchRecords) || creditBytes <= 0) {
+        await new Promise<void>((resolve) => {
+          creditWaiter = resolve;
+        });
+        creditWaiter = null;
+        if (abort.signal.aborted) return;
+      }
+      const batch = await source.next(Math.min(start.reader.maxRecordsPerCall, creditRecords), abort.signal);
+      if (abort.signal.aborted) return;
+      creditRecords -= batch.records.length;
+      creditBytes -= batch.bytes;
+      port.send({
+        type: 'batch',
+        packed: pack ? packRecords(batch.records) : null,
+        records: pack ? null : batch.records,
+        count: batch.records.length,
+        bytes: batch.bytes,
+        millisBehindLatest: batch.millisBehindLatest,
+        shardEnded: batch.shardEnded,
+        childShards: batch.childShards ?? null,
+      });
+      if (batch.shardEnded) return;
+    }
+  };
+
+  const beat = (interval: number): void => {
+    heartbeat = clock.setTimeout(() => {
+      if (closed) return;
+      port.send({ type: 'heartbeat' });
+      beat(interval);
+    }, interval);
+  };
+
+  port.onMessage((message) => {
+    if (closed) return;
+    switch (message.type) {
+      case 'start': {
+        if (started) return;
+        started = true;
+        credentials = message.credentials;
+        creditRecords = message.credit.records;
+        creditBytes = message.credit.bytes;
+        beat(message.reader.heartbeatIntervalMs);
+        loop(message).then(
+          () => {
+            // The shard ended (or the worker was stopped): wait for `stop` so no batch is cut off.
+          },
+          (error: unknown) => {
+            if (abort.signal.aborted) return;
+            port.send({
+              type: 'error',
+              code: isKinesisTsError(error) ? error.code : 'KINESIS_REQUEST_FAILED',
+              message: String((error as Error)?.message ?? error),
+              context: isKinesisTsError(error) ? { ...error.context } : {},
+            });
+          },
+        );
+        return;
+      }
+      case 'credit':
+        creditRecords += message.records;
+        creditBytes += message.bytes;
+        creditWaiter?.();
+        return;
+      case 'credentials': {
+        const waiters = credentialWaiters;
+        credentialWaiters = [];
+        if (message.credentials === null) {
+          for (const waiter of waiters) waiter.reject(new Error(message.error ?? 'no credentials'));
+        } else {
+          credentials = message.credentials;
+          for (const waiter of waiters) waiter.resolve(message.credentials);
+        }
+        return;
+      }
+      case 'stop':
+        finish();
+        return;
+    }
+  });
+  return finished;
+}

@@ -1,0 +1,124 @@
+/**
+ * The messages between the main process and a shard worker (child process, worker thread or inline),
+ * and the two small interfaces every runner implements.
+ */
+import type { KinesisRecord } from '@kinesis-ts/core';
+import type { PackedRecords } from '../batch-codec.js';
+import type { ChildShardInfo, ShardReadSpec } from '../record-source.js';
+
+/** Credentials as plain data (what crosses IPC). */
+export interface TransferableCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string | undefined;
+  /** Epoch milliseconds, when the credentials expire. */
+  readonly expiration?: number | undefined;
+}
+
+/** Client settings a worker needs to build its own Kinesis client. */
+export interface WorkerClientConfig {
+  readonly region?: string | undefined;
+  readonly endpoint?: string | undefined;
+  readonly maxAttempts?: number | undefined;
+}
+
+/** Reader settings sent with `start`. */
+export interface WorkerReaderConfig {
+  readonly minPollIntervalMs: number;
+  readonly idlePollIntervalMs: number;
+  readonly maxRecordsPerCall: number;
+  /**
+   * The worker fetches only when it has credit for at least this many records (half the buffer, at
+   * most one call's limit), so one batch is prefetched while the previous one is consumed and calls
+   * are not shrunk to a trickle of credit.
+   */
+  readonly minFetchRecords: number;
+  /** How often the worker sends a heartbeat. */
+  readonly heartbeatIntervalMs: number;
+}
+
+/** Main → worker. */
+export type ToWorkerMessage =
+  | {
+      readonly type: 'start';
+      readonly spec: ShardReadSpec;
+      readonly reader: WorkerReaderConfig;
+      readonly client: WorkerClientConfig;
+      /** `null` when the worker uses the main process's client (inline). */
+      readonly credentials: TransferableCredentials | null;
+      readonly credit: { readonly records: number; readonly bytes: number };
+    }
+  /** More room: the main process consumed this many records/bytes. */
+  | { readonly type: 'credit'; readonly records: number; readonly bytes: number }
+  | {
+      readonly type: 'credentials';
+      readonly credentials: TransferableCredentials | null;
+      readonly error?: string;
+    }
+  | { readonly type: 'stop' };
+
+/** Worker → main. */
+export type FromWorkerMessage =
+  | {
+      readonly type: 'batch';
+      /** Packed payloads (process/thread) or the records themselves (inline). */
+      readonly packed: PackedRecords | null;
+      readonly records: KinesisRecord[] | null;
+      readonly count: number;
+      readonly bytes: number;
+      readonly millisBehindLatest: number;
+      readonly shardEnded: boolean;
+      readonly childShards: ChildShardInfo[] | null;
+    }
+  | { readonly type: 'throttled'; readonly backoffMs: number }
+  | { readonly type: 'heartbeat' }
+  | { readonly type: 'credentials-request' }
+  | {
+      readonly type: 'log';
+      readonly level: 'debug' | 'info' | 'warn';
+      readonly message: string;
+      readonly context?: Record<string, unknown> | undefined;
+    }
+  /** The reader failed for good (typed error as data). The main process ends the worker. */
+  | {
+      readonly type: 'error';
+      readonly code: string;
+      readonly message: string;
+      readonly context: Record<string, unknown>;
+    }
+  | { readonly type: 'stopped' };
+
+/** The main side of one shard worker. */
+export interface ShardWorkerHandle {
+  /** Sends a message to the worker (dropped after the worker exited). */
+  send(message: ToWorkerMessage): void;
+  /** Registers the message listener (one). */
+  onMessage(listener: (message: FromWorkerMessage) => void): void;
+  /**
+   * Registers the exit listener (one): called once when the worker is gone, with `null` after a clean
+   * stop and a reason otherwise (crash, signal, non-zero exit).
+   */
+  onExit(listener: (reason: string | null) => void): void;
+  /** Ends the worker at once (kill -9 / terminate). */
+  kill(): void;
+  /** OS process id (process runner). */
+  readonly pid?: number | undefined;
+}
+
+/** Starts shard workers of one kind. */
+export interface ShardRunner {
+  /** Which kind. */
+  readonly kind: 'process' | 'thread' | 'inline';
+  /** Starts a worker for a shard; it waits for the `start` message. */
+  spawn(shardId: string): ShardWorkerHandle;
+}
+
+/** The worker side of the transport. */
+export interface WorkerPort {
+  /** Sends a message to the main process. */
+  send(message: FromWorkerMessage): void;
+  /** Registers the message listener (one). */
+  onMessage(listener: (message: ToWorkerMessage) => void): void;
+  /** Called when the worker is done; lets the process/thread exit. */
+  close(): void;
+}

@@ -1,0 +1,239 @@
+/**
+ * The polling record source: one shard's GetShardIterator/GetRecords loop with adaptive polling,
+ * throttling backoff, expired-iterator recovery, KPL deaggregation and KCL's hash-range filter.
+ */
+import type { _Record, ChildShard, GetShardIteratorCommandInput } from '@aws-sdk/client-kinesis';
+import {
+  type Checkpoint,
+  type Clock,
+  compareCheckpoints,
+  deaggregate,
+  effectiveHashKey,
+  type HashKeyRange,
+  hashKeyInRange,
+  type KinesisRecord,
+  parseHashKeyRange,
+  sleep,
+} from '@kinesis-ts/core';
+import { classifyKinesisError, type KinesisApi, kinesisError } from './kinesis-api.js';
+import type {
+  ChildShardInfo,
+  RecordBatch,
+  RecordSourceObserver,
+  ShardReadSpec,
+  ShardRecordSource,
+} from './record-source.js';
+
+/** Tuning of {@link PollingShardReader}. */
+export interface PollingReaderOptions {
+  /** Gap after a call that found the shard behind the tip (`millisBehindLatest` > 0). At least 200 ms. */
+  readonly minPollIntervalMs: number;
+  /** Gap after a call that found the shard caught up. */
+  readonly idlePollIntervalMs: number;
+  /** First backoff after a throttled or failed call; doubles up to `maxBackoffMs`. Default 500 ms. */
+  readonly initialBackoffMs?: number;
+  /** Longest backoff. Default 10,000 ms. */
+  readonly maxBackoffMs?: number;
+  /** Consecutive non-throttling failures after which the reader gives up. Default 10. */
+  readonly maxConsecutiveFailures?: number;
+  /** Time source. */
+  readonly clock: Clock;
+}
+
+/**
+ * Reads one shard by polling. Tracks the last Kinesis record it returned so an expired iterator is
+ * re-created right after it (AFTER_SEQUENCE_NUMBER); a start `AFTER` a checkpoint uses
+ * AT_SEQUENCE_NUMBER and skips the user records at or before the checkpoint, because the checkpoint
+ * may point inside a KPL aggregate.
+ */
+export class PollingShardReader implements ShardRecordSource {
+  readonly #api: KinesisApi;
+  readonly #spec: ShardReadSpec;
+  readonly #observer: RecordSourceObserver;
+  readonly #options: Required<PollingReaderOptions>;
+  readonly #range: HashKeyRange | null;
+  /** `undefined`: must be created; `null`: the shard ended. */
+  #iterator: string | null | undefined;
+  /** Sequence number of the last Kinesis record returned (all of its user records were returned). */
+  #lastSequenceNumber: string | null = null;
+  /** User records at or before this position are skipped (resume inside an aggregate). */
+  #skipThrough: Checkpoint | null;
+  #nextCallAt = 0;
+  #backoffMs = 0;
+  #failures = 0;
+
+  constructor(
+    api: KinesisApi,
+    spec: ShardReadSpec,
+    observer: RecordSourceObserver,
+    options: PollingReaderOptions,
+  ) {
+    this.#api = api;
+    this.#spec = spec;
+    this.#observer = observer;
+    this.#options = {
+      initialBackoffMs: 500,
+      maxBackoffMs: 10_000,
+      maxConsecutiveFailures: 10,
+      ...options,
+      minPollIntervalMs: Math.max(200, options.minPollIntervalMs),
+    };
+    this.#range = spec.hashKeyRange === null ? null : parseHashKeyRange(spec.hashKeyRange);
+    this.#skipThrough = spec.position.type === 'AFTER' ? spec.position.checkpoint : null;
+  }
+
+  /** The position an expired iterator would be re-created from (for tests and diagnostics). */
+  get lastSequenceNumber(): string | null {
+    return this.#lastSequenceNumber;
+  }
+
+  async next(limit: number, signal: AbortSignal): Promise<RecordBatch> {
+    if (this.#iterator === null) throw new Error(`shard ${this.#spec.shardId} already ended`);
+    const clock = this.#options.clock;
+    for (;;) {
+      const wait = this.#nextCallAt - clock.now();
+      if (wait > 0) await sleep(wait, clock, signal);
+      signal.throwIfAborted();
+      try {
+        if (this.#iterator === undefined) this.#iterator = await this.#createIterator(signal);
+        const output = await this.#api.getRecords(
+          { ShardIterator: this.#iterator ?? undefined, Limit: Math.max(1, Math.min(10_000, limit)) },
+          signal,
+        );
+        this.#failures = 0;
+        this.#backoffMs = 0;
+        return this.#accept(
+          output.Records ?? [],
+          output.NextShardIterator,
+          output.MillisBehindLatest,
+          output.ChildShards,
+        );
+      } catch (error) {
+        signal.throwIfAborted();
+        this.#handleFailure(error);
+      }
+    }
+  }
+
+  #handleFailure(error: unknown): void {
+    const kind = classifyKinesisError(error);
+    const context = { streamName: this.#spec.streamName, shardId: this.#spec.shardId };
+    if (kind === 'expired-iterator') {
+      this.#observer.log('info', 'shard iterator expired; re-creating it after the last returned record', {
+        ...context,
+        after: this.#lastSequenceNumber,
+      });
+      this.#iterator = undefined;
+      return;
+    }
+    if (kind === 'not-found' || kind === 'fatal') throw kinesisError('GetRecords', error, context);
+    if (kind !== 'throttled') {
+      this.#failures += 1;
+      if (this.#failures >= this.#options.maxConsecutiveFailures)
+        throw kinesisError('GetRecords', error, context);
+      this.#observer.log('warn', 'GetRecords failed; retrying with backoff', {
+        ...context,
+        error: String((error as Error)?.message ?? error),
+      });
+    }
+    this.#backoffMs =
+      this.#backoffMs === 0
+        ? this.#options.initialBackoffMs
+        : Math.min(this.#options.maxBackoffMs, this.#backoffMs * 2);
+    // Full jitter above half the backoff keeps shards of one instance from retrying in lockstep.
+    const delay = Math.round(this.#backoffMs / 2 + (Math.random() * this.#backoffMs) / 2);
+    if (kind === 'throttled') this.#observer.throttled(delay);
+    this.#nextCallAt = this.#options.clock.now() + delay;
+  }
+
+  async #createIterator(signal: AbortSignal): Promise<string | null> {
+    const base = { StreamName: this.#spec.streamName, ShardId: this.#spec.shardId };
+    let input: GetShardIteratorCommandInput;
+    if (this.#lastSequenceNumber !== null) {
+      input = {
+        ...base,
+        ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+        StartingSequenceNumber: this.#lastSequenceNumber,
+      };
+    } else {
+      const position = this.#spec.position;
+      switch (position.type) {
+        case 'AFTER':
+          input = {
+            ...base,
+            ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+            StartingSequenceNumber: position.checkpoint.sequenceNumber,
+          };
+          break;
+        case 'AT_TIMESTAMP':
+          input = { ...base, ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(position.timestamp) };
+          break;
+        default:
+          input = { ...base, ShardIteratorType: position.type };
+      }
+    }
+    const output = await this.#api.getShardIterator(input, signal);
+    return output.ShardIterator ?? null;
+  }
+
+  #accept(
+    raw: _Record[],
+    nextIterator: string | undefined,
+    millisBehindLatest: number | undefined,
+    childShards: ChildShard[] | undefined,
+  ): RecordBatch {
+    const shardId = this.#spec.shardId;
+    const records: KinesisRecord[] = [];
+    let bytes = 0;
+    for (const record of raw) {
+      const sequenceNumber = record.SequenceNumber ?? '';
+      const users = deaggregate({
+        data: record.Data ?? new Uint8Array(0),
+        partitionKey: record.PartitionKey ?? '',
+        sequenceNumber,
+        shardId,
+        approximateArrivalTimestamp: record.ApproximateArrivalTimestamp ?? new Date(0),
+        encryptionType: record.EncryptionType,
+      });
+      for (const user of users) {
+        if (this.#skipThrough !== null) {
+          if (compareCheckpoints(user, this.#skipThrough) <= 0) continue;
+          this.#skipThrough = null;
+        }
+        if (user.aggregated && this.#range !== null && !hashKeyInRange(effectiveHashKey(user), this.#range))
+          continue;
+        records.push(user);
+        bytes += user.data.byteLength;
+      }
+      if (this.#skipThrough !== null && BigInt(sequenceNumber) > BigInt(this.#skipThrough.sequenceNumber)) {
+        this.#skipThrough = null;
+      }
+      this.#lastSequenceNumber = sequenceNumber;
+    }
+    const behind = millisBehindLatest ?? 0;
+    this.#iterator = nextIterator ?? null;
+    const ended = this.#iterator === null;
+    const clock = this.#options.clock;
+    this.#nextCallAt =
+      clock.now() + (behind > 0 ? this.#options.minPollIntervalMs : this.#options.idlePollIntervalMs);
+    return {
+      records,
+      bytes,
+      millisBehindLatest: behind,
+      shardEnded: ended,
+      childShards: ended && childShards !== undefined ? childShards.map(toChildShardInfo) : undefined,
+    };
+  }
+}
+
+function toChildShardInfo(child: ChildShard): ChildShardInfo {
+  const range = child.HashKeyRange;
+  return {
+    shardId: child.ShardId ?? '',
+    parentShardIds: [...(child.ParentShards ?? [])],
+    hashKeyRange:
+      range?.StartingHashKey !== undefined && range.EndingHashKey !== undefined
+        ? { startingHashKey: range.StartingHashKey, endingHashKey: range.EndingHashKey }
+        : null,
+  };
+}

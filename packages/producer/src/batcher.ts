@@ -1,0 +1,195 @@
+/**
+ * PutRecords collection: per-shard queues of entries, and the choice of the next request (count and
+ * size limits, buffer time, retry backoff, per-shard token buckets, ordered mode).
+ */
+
+import type { PutEntry } from './entries.js';
+import type { TokenBucket } from './token-bucket.js';
+
+/** Limits and modes of a {@link Batcher}. */
+export interface BatcherOptions {
+  /** Most entries per request (Kinesis: 500). */
+  readonly maxCount: number;
+  /** Most data + partition key bytes per request (Kinesis: 10 MiB). */
+  readonly maxBytes: number;
+  /**
+   * Ordered mode: an entry is sent only when no entry sharing one of its partition keys is in flight,
+   * in the same request, or waiting before it (e.g. in retry backoff).
+   */
+  readonly ordered: boolean;
+  /** The token bucket of a shard, or `undefined` for no rate limit. */
+  readonly bucket: (shardId: string) => TokenBucket | undefined;
+}
+
+/** What {@link Batcher.next} decided. */
+export interface NextBatch {
+  /** Entries of the request to send now (empty: nothing to send now). */
+  readonly batch: PutEntry[];
+  /** Entries that passed their deadline while waiting; the caller rejects their records. */
+  readonly expired: PutEntry[];
+  /** When to ask again (clock ms), or `undefined` when only an outside event can help. */
+  readonly wakeAt: number | undefined;
+}
+
+/** Inserts by `seq`, keeping the queue sorted (appends are the common case). */
+function insertSorted(queue: PutEntry[], entry: PutEntry): void {
+  let i = queue.length;
+  while (i > 0 && queue[i - 1]!.seq > entry.seq) i--;
+  queue.splice(i, 0, entry);
+}
+
+const min = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
+/**
+ * Entries waiting to be put, per predicted shard, in record order. Requests are formed when an entry
+ * is due (its buffer time elapsed or its retry backoff ended), when a full request is available, or
+ * when the caller forces a flush.
+ */
+export class Batcher {
+  readonly #options: BatcherOptions;
+  readonly #queues = new Map<string, PutEntry[]>();
+  readonly #inFlightKeys = new Map<string, number>();
+  #size = 0;
+  #round = 0;
+
+  constructor(options: BatcherOptions) {
+    this.#options = options;
+  }
+
+  /** Entries waiting (not in flight). */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Queues an entry (new, or back from a failed attempt: it keeps its place by `seq`). */
+  push(entry: PutEntry): void {
+    let queue = this.#queues.get(entry.shardId);
+    if (queue === undefined) {
+      queue = [];
+      this.#queues.set(entry.shardId, queue);
+    }
+    insertSorted(queue, entry);
+    this.#size++;
+  }
+
+  /** Removes and returns every waiting entry. */
+  takeAll(): PutEntry[] {
+    const all: PutEntry[] = [];
+    for (const queue of this.#queues.values()) all.push(...queue);
+    this.#queues.clear();
+    this.#size = 0;
+    return all;
+  }
+
+  /** Marks a sent request's entries as no longer in flight (call once its outcome is known). */
+  settle(entries: readonly PutEntry[]): void {
+    if (!this.#options.ordered) return;
+    for (const entry of entries) {
+      for (const key of entry.keys) {
+        const n = (this.#inFlightKeys.get(key) ?? 0) - 1;
+        if (n <= 0) this.#inFlightKeys.delete(key);
+        else this.#inFlightKeys.set(key, n);
+      }
+    }
+  }
+
+  /** Decides the next request at `now`; `force` sends whatever is eligible without waiting. */
+  next(now: number, force: boolean): NextBatch {
+    const expired: PutEntry[] = [];
+    let eligibleCount = 0;
+    let eligibleBytes = 0;
+    let dueAt: number | undefined;
+    let retryAt: number | undefined;
+    for (const [shardId, queue] of this.#queues) {
+      let kept: PutEntry[] | undefined;
+      for (let i = 0; i < queue.length; i++) {
+        const entry = queue[i]!;
+        if (now > entry.deadline) {
+          kept ??= queue.slice(0, i);
+          expired.push(entry);
+          continue;
+        }
+        kept?.push(entry);
+        if (entry.notBefore > now) {
+          retryAt = min(retryAt, entry.notBefore);
+          continue;
+        }
+        eligibleCount++;
+        eligibleBytes += entry.size;
+        dueAt = min(dueAt, entry.attempts > 0 ? entry.notBefore : entry.dueAt);
+      }
+      if (kept !== undefined) {
+        if (kept.length === 0) this.#queues.delete(shardId);
+        else this.#queues.set(shardId, kept);
+      }
+    }
+    this.#size -= expired.length;
+    const due =
+      force ||
+      (dueAt !== undefined && dueAt <= now) ||
+      eligibleCount >= this.#options.maxCount ||
+      eligibleBytes >= this.#options.maxBytes;
+    if (!due || eligibleCount === 0) return { batch: [], expired, wakeAt: min(dueAt, retryAt) };
+    return this.#take(now, expired, retryAt);
+  }
+
+  #take(now: number, expired: PutEntry[], retryAt: number | undefined): NextBatch {
+    const { maxCount, maxBytes, ordered } = this.#options;
+    const batch: PutEntry[] = [];
+    let bytes = 0;
+    let wakeAt = retryAt;
+    const takenKeys = new Set<string>();
+    const shardIds = [...this.#queues.keys()];
+    const start = this.#round++ % Math.max(1, shardIds.length);
+    let full = false;
+    for (let s = 0; s < shardIds.length && !full; s++) {
+      const shardId = shardIds[(start + s) % shardIds.length]!;
+      const queue = this.#queues.get(shardId)!;
+      const bucket = this.#options.bucket(shardId);
+      const blocked = ordered ? new Set<string>() : undefined;
+      const taken = new Set<PutEntry>();
+      for (const entry of queue) {
+        if (batch.length >= maxCount || (batch.length > 0 && bytes + entry.size > maxBytes)) {
+          full = true;
+          break;
+        }
+        if (blocked !== undefined && this.#conflicts(entry, blocked, takenKeys)) {
+          for (const key of entry.keys) blocked.add(key);
+          continue;
+        }
+        if (entry.notBefore > now) {
+          if (blocked !== undefined) for (const key of entry.keys) blocked.add(key);
+          continue;
+        }
+        if (bucket !== undefined && !bucket.tryTake(1, entry.size)) {
+          wakeAt = min(wakeAt, now + Math.max(1, bucket.waitTime(1, entry.size)));
+          break;
+        }
+        taken.add(entry);
+        batch.push(entry);
+        bytes += entry.size;
+        if (ordered) {
+          for (const key of entry.keys) {
+            takenKeys.add(key);
+            this.#inFlightKeys.set(key, (this.#inFlightKeys.get(key) ?? 0) + 1);
+          }
+        }
+      }
+      if (taken.size > 0) {
+        const rest = queue.filter((e) => !taken.has(e));
+        if (rest.length === 0) this.#queues.delete(shardId);
+        else this.#queues.set(shardId, rest);
+      }
+    }
+    this.#size -= batch.length;
+    return { batch, expired, wakeAt: batch.length > 0 ? now : wakeAt };
+  }
+
+  #conflicts(entry: PutEntry, blocked: Set<string>, takenKeys: Set<string>): boolean {
+    for (const key of entry.keys) {
+      if (blocked.has(key) || takenKeys.has(key) || this.#inFlightKeys.has(key)) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * What the producer reports about its work, for metrics and logs.
+ */
+
+/** Something the producer did; delivered to the `onEvent` option. */
+export type ProducerEvent =
+  | {
+      /** A PutRecords request completed (successfully or not). */
+      readonly type: 'putRecords';
+      /** Kinesis records (entries) in the request. */
+      readonly entries: number;
+      /** User records they carried. */
+      readonly records: number;
+      /** Data + partition key bytes sent. */
+      readonly bytes: number;
+      /** Entries that failed and will be retried (or expired). */
+      readonly retried: number;
+      /** Of those, entries failed by throttling. */
+      readonly throttled: number;
+      /** Request duration in milliseconds. */
+      readonly durationMs: number;
+    }
+  | {
+      /** Records were given up after `recordTtl`; their promises rejected with `RECORD_EXPIRED`. */
+      readonly type: 'expired';
+      /** How many user records expired. */
+      readonly records: number;
+    }
+  | {
+      /** The shard map was reloaded (a record landed on an unexpected shard). */
+      readonly type: 'shardMapRefreshed';
+      /** Open shards after the refresh. */
+      readonly openShards: number;
+    };
+
+/** Running totals the producer keeps from its events. */
+export interface ProducerStats {
+  /** `put()` calls accepted. */
+  readonly recordsPut: number;
+  /** Records acknowledged by Kinesis. */
+  readonly recordsAcknowledged: number;
+  /** Records whose promise rejected after acceptance (expired or failed for good). */
+  readonly recordsFailed: number;
+  /** PutRecords requests completed. */
+  readonly requests: number;
+  /** Kinesis records (entries) sent, counting retries. */
+  readonly entriesSent: number;
+  /** Entries retried. */
+  readonly retried: number;
+  /** Entries throttled. */
+  readonly throttled: number;
+}

@@ -1,0 +1,447 @@
+/**
+ * The host's engine: routes records to predicted shards, aggregates, batches, publishes, retries,
+ * expires, and reports one outcome per record. Runs inside the background process (or inline).
+ */
+
+import {
+  type Clock,
+  ErrorCode,
+  effectiveHashKey,
+  isKinesisTsError,
+  KinesisTsError,
+  type Logger,
+  LifecycleError,
+  systemClock,
+  silentLogger,
+  type TimerHandle,
+  validatePartitionKey,
+} from '@kinesis-ts/core';
+import type { RecordAck } from './acks.js';
+import { Aggregator } from './aggregator.js';
+import { type BackoffOptions, fullJitterDelay } from './backoff.js';
+import { Batcher } from './batcher.js';
+import { type PendingRecord, type PutEntry, plainEntry } from './entries.js';
+import type { ProducerEvent } from './events.js';
+import type { KinesisApi } from './kinesis-api.js';
+import { publish } from './publisher.js';
+import { ShardMap } from './shard-map.js';
+import { TokenBucket, type TokenBucketRates } from './token-bucket.js';
+
+/** Settings of the pipeline (resolved producer options; plain data so they cross IPC). */
+export interface PipelineOptions {
+  readonly streamName: string;
+  readonly bufferTime: number;
+  readonly aggregation: { readonly maxBytes: number } | undefined;
+  readonly recordTtl: number;
+  readonly retry: BackoffOptions;
+  readonly rateLimit: TokenBucketRates | undefined;
+  readonly ordered: boolean;
+  readonly maxConcurrentRequests: number;
+  readonly maxBatchRecords: number;
+  readonly maxBatchBytes: number;
+}
+
+/** Where the pipeline reports. */
+export interface PipelineHooks {
+  /** Outcomes of records, batched (one call per PutRecords response or failed input batch). */
+  settled(acks: RecordAck[]): void;
+  /** Observability events. */
+  event(event: ProducerEvent): void;
+}
+
+/** A record as handed to the pipeline (already validated by the producer, re-checked here). */
+export interface IncomingRecord {
+  readonly id: number;
+  readonly data: Uint8Array;
+  readonly partitionKey: string;
+  readonly explicitHashKey?: string | undefined;
+}
+
+/** What the pipeline learned about the stream at start. */
+export interface StreamInfo {
+  /** Largest record (data + partition key) the stream accepts. */
+  readonly maxRecordSizeBytes: number;
+  /** Open shards at start. */
+  readonly openShards: number;
+}
+
+interface FlushWaiter {
+  readonly watermark: number;
+  remaining: number;
+  readonly resolve: () => void;
+}
+
+/** Serializes an error into the failure shape acks carry. */
+function failureOf(error: unknown): { code: ErrorCode; message: string; context: Record<string, unknown> } {
+  if (isKinesisTsError(error)) return { code: error.code, message: error.message, context: { ...error.context } };
+  return { code: ErrorCode.KINESIS_REQUEST_FAILED, message: String(error), context: {} };
+}
+
+/** Turns a start-time Kinesis error into a typed one. */
+export function startError(error: unknown, streamName: string): KinesisTsError {
+  if (isKinesisTsError(error)) return error;
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'ResourceNotFoundException') {
+    return new KinesisTsError(ErrorCode.STREAM_NOT_FOUND, `stream ${streamName} does not exist`, {
+      cause: error,
+      context: { streamName },
+    });
+  }
+  return new KinesisTsError(
+    ErrorCode.KINESIS_REQUEST_FAILED,
+    `cannot describe stream ${streamName}: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error, context: { streamName, error: name } },
+  );
+}
+
+/**
+ * Routes, aggregates, batches and publishes records; every record added gets exactly one ack
+ * (success with shard and sequence number, or a failure) unless the pipeline is abandoned.
+ */
+export class ProducerPipeline {
+  readonly #api: KinesisApi;
+  readonly #options: PipelineOptions;
+  readonly #hooks: PipelineHooks;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #random: () => number;
+  readonly #shardMap: ShardMap;
+  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #batcher: Batcher;
+  #aggregator: Aggregator | undefined;
+  #maxRecordSize = 0;
+  #starting: Promise<StreamInfo> | undefined;
+  #started = false;
+  #stopped = false;
+  #closing = false;
+  #pending = 0;
+  #maxId = 0;
+  #inFlight = 0;
+  #flushWaiters: FlushWaiter[] = [];
+  #pumpScheduled = false;
+  #timer: TimerHandle | undefined;
+  #timerAt = 0;
+  #refreshing = false;
+  #parked: PendingRecord[] = [];
+
+  constructor(
+    api: KinesisApi,
+    options: PipelineOptions,
+    hooks: PipelineHooks,
+    deps: { clock?: Clock; logger?: Logger; random?: () => number } = {},
+  ) {
+    this.#api = api;
+    this.#options = options;
+    this.#hooks = hooks;
+    this.#clock = deps.clock ?? systemClock;
+    this.#logger = deps.logger ?? silentLogger;
+    this.#random = deps.random ?? Math.random;
+    this.#shardMap = new ShardMap(api, options.streamName, this.#logger);
+    const rates = options.rateLimit;
+    this.#batcher = new Batcher({
+      maxCount: options.maxBatchRecords,
+      maxBytes: options.maxBatchBytes,
+      ordered: options.ordered,
+      bucket:
+        rates === undefined
+          ? () => undefined
+          : (shardId) => {
+              let bucket = this.#buckets.get(shardId);
+              if (bucket === undefined) {
+                bucket = new TokenBucket(rates, this.#clock);
+                this.#buckets.set(shardId, bucket);
+              }
+              return bucket;
+            },
+    });
+  }
+
+  /** Records added and not yet acknowledged or failed. */
+  get pendingRecords(): number {
+    return this.#pending;
+  }
+
+  /** Reads the stream's record size limit and shard map. Idempotent; retried by the next call after a failure. */
+  start(): Promise<StreamInfo> {
+    this.#starting ??= this.#start().catch((error: unknown) => {
+      this.#starting = undefined;
+      throw startError(error, this.#options.streamName);
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<StreamInfo> {
+    const summary = await this.#api.describeStream(this.#options.streamName);
+    await this.#shardMap.refresh();
+    this.#maxRecordSize = summary.maxRecordSizeBytes;
+    const aggregation = this.#options.aggregation;
+    if (aggregation !== undefined) {
+      this.#aggregator = new Aggregator({
+        maxBytes: Math.min(aggregation.maxBytes, summary.maxRecordSizeBytes),
+        maxRecordBytes: summary.maxRecordSizeBytes,
+        bufferTime: this.#options.bufferTime,
+      });
+    }
+    this.#started = true;
+    this.#logger.info('producer pipeline started', {
+      streamName: this.#options.streamName,
+      maxRecordSizeBytes: summary.maxRecordSizeBytes,
+      openShards: this.#shardMap.shards.length,
+    });
+    return { maxRecordSizeBytes: summary.maxRecordSizeBytes, openShards: this.#shardMap.shards.length };
+  }
+
+  /** Accepts records (after `start()` resolved). Invalid ones are failed at once through `settled`. */
+  add(records: readonly IncomingRecord[]): void {
+    if (this.#stopped) throw new LifecycleError(ErrorCode.CLOSED, 'producer pipeline is closed');
+    if (!this.#started) throw new LifecycleError(ErrorCode.NOT_STARTED, 'producer pipeline is not started');
+    const now = this.#clock.now();
+    const failures: RecordAck[] = [];
+    for (const record of records) {
+      this.#pending++;
+      if (record.id > this.#maxId) this.#maxId = record.id;
+      let hashKey: bigint;
+      try {
+        validatePartitionKey(record.partitionKey);
+        hashKey = effectiveHashKey(record);
+      } catch (error) {
+        failures.push({ id: record.id, failure: failureOf(error) });
+        continue;
+      }
+      const size = record.data.byteLength + Buffer.byteLength(record.partitionKey, 'utf8');
+      if (size > this.#maxRecordSize) {
+        failures.push({
+          id: record.id,
+          failure: {
+            code: ErrorCode.RECORD_TOO_LARGE,
+            message: `record is ${size} bytes, over the stream's limit of ${this.#maxRecordSize} bytes`,
+            context: { size, limit: this.#maxRecordSize },
+          },
+        });
+        continue;
+      }
+      this.#route({
+        id: record.id,
+        data: record.data,
+        partitionKey: record.partitionKey,
+        explicitHashKey: record.explicitHashKey ?? undefined,
+        hashKey,
+        size,
+        arrivedAt: now,
+        deadline: now + this.#options.recordTtl,
+      });
+    }
+    if (failures.length > 0) this.#settle(failures);
+    this.#schedulePump();
+  }
+
+  #route(record: PendingRecord): void {
+    const shardId = this.#shardMap.predict(record.hashKey)?.shardId ?? '';
+    const version = this.#shardMap.version;
+    if (this.#aggregator === undefined) {
+      this.#batcher.push(plainEntry(record, shardId, version, this.#options.bufferTime));
+      return;
+    }
+    for (const entry of this.#aggregator.add(record, shardId, version)) this.#batcher.push(entry);
+  }
+
+  /** Sends everything buffered now; resolves when every record added before the call has settled. */
+  flush(): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#flushWaiters.push({ watermark: this.#maxId, remaining: this.#pending, resolve });
+      this.#schedulePump();
+    });
+  }
+
+  /** Flushes, then stops the pipeline. Idempotent. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await this.flush();
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #settle(acks: RecordAck[]): void {
+    this.#pending -= acks.length;
+    if (this.#flushWaiters.length > 0) {
+      for (const ack of acks) {
+        for (const waiter of this.#flushWaiters) if (ack.id <= waiter.watermark) waiter.remaining--;
+      }
+      const done = this.#flushWaiters.filter((w) => w.remaining <= 0);
+      if (done.length > 0) {
+        this.#flushWaiters = this.#flushWaiters.filter((w) => w.remaining > 0);
+        for (const waiter of done) waiter.resolve();
+      }
+    }
+    this.#hooks.settled(acks);
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    queueMicrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  #wakeAt(at: number): void {
+    if (this.#timer !== undefined) {
+      if (this.#timerAt <= at) return;
+      this.#clock.clearTimeout(this.#timer);
+    }
+    this.#timerAt = at;
+    this.#timer = this.#clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#pump();
+      },
+      Math.max(0, at - this.#clock.now()),
+    );
+  }
+
+  #pump(): void {
+    if (!this.#started || this.#stopped) return;
+    const now = this.#clock.now();
+    const force = this.#flushWaiters.length > 0 || this.#closing;
+    if (this.#aggregator !== undefined) {
+      for (const entry of this.#aggregator.sealDue(now, force)) this.#batcher.push(entry);
+    }
+    let wakeAt: number | undefined;
+    while (this.#inFlight < this.#options.maxConcurrentRequests) {
+      const next = this.#batcher.next(now, force);
+      if (next.expired.length > 0) this.#expire(next.expired);
+      if (next.batch.length === 0) {
+        wakeAt = next.wakeAt;
+        break;
+      }
+      void this.#send(next.batch);
+    }
+    const aggregateDue = this.#aggregator?.nextDueAt();
+    if (aggregateDue !== undefined && (wakeAt === undefined || aggregateDue < wakeAt)) wakeAt = aggregateDue;
+    if (wakeAt !== undefined) this.#wakeAt(Math.max(wakeAt, now));
+  }
+
+  #expire(entries: readonly PutEntry[]): void {
+    const acks: RecordAck[] = [];
+    for (const entry of entries) {
+      for (const record of entry.records) {
+        acks.push({
+          id: record.id,
+          failure: {
+            code: ErrorCode.RECORD_EXPIRED,
+            message: `record not acknowledged within recordTtl (${this.#options.recordTtl} ms) after ${entry.attempts} attempt(s)`,
+            context: {
+              streamName: this.#options.streamName,
+              attempts: entry.attempts,
+              lastError: entry.lastError,
+              recordTtl: this.#options.recordTtl,
+            },
+          },
+        });
+      }
+    }
+    this.#hooks.event({ type: 'expired', records: acks.length });
+    this.#logger.warn('records expired', { records: acks.length, streamName: this.#options.streamName });
+    this.#settle(acks);
+  }
+
+  async #send(batch: PutEntry[]): Promise<void> {
+    this.#inFlight++;
+    const startedAt = this.#clock.now();
+    const outcomes = await publish(this.#api, this.#options.streamName, batch);
+    this.#inFlight--;
+    const now = this.#clock.now();
+    const acks: RecordAck[] = [];
+    const expired: PutEntry[] = [];
+    let records = 0;
+    let bytes = 0;
+    let retried = 0;
+    let throttled = 0;
+    let refresh = false;
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i]!;
+      const outcome = outcomes[i]!;
+      records += entry.records.length;
+      bytes += entry.size;
+      if (outcome.kind === 'ok') {
+        if (outcome.shardId !== entry.shardId) {
+          if (entry.mapVersion === this.#shardMap.version) refresh = true;
+          if (entry.aggregated) {
+            // An aggregate must land on the shard owning its records' hash keys (consumers drop
+            // records outside the shard's range, as the KCL does): re-route them with a fresh map.
+            this.#parked.push(...entry.records);
+            continue;
+          }
+        }
+        entry.records.forEach((record, index) => {
+          acks.push({
+            id: record.id,
+            shardId: outcome.shardId,
+            sequenceNumber: outcome.sequenceNumber,
+            subSequenceNumber: entry.aggregated ? index : undefined,
+          });
+        });
+      } else if (outcome.kind === 'retry') {
+        retried++;
+        if (outcome.throttled) throttled++;
+        entry.attempts++;
+        entry.lastError = outcome.error;
+        if (now > entry.deadline) {
+          expired.push(entry);
+        } else {
+          entry.notBefore = Math.min(now + fullJitterDelay(entry.attempts, this.#options.retry, this.#random), entry.deadline);
+          this.#batcher.push(entry);
+        }
+      } else {
+        for (const record of entry.records) {
+          acks.push({
+            id: record.id,
+            failure: {
+              code: outcome.code,
+              message: outcome.message,
+              context: { streamName: this.#options.streamName, error: outcome.error, attempts: entry.attempts + 1 },
+            },
+          });
+        }
+      }
+    }
+    this.#batcher.settle(batch);
+    this.#hooks.event({
+      type: 'putRecords',
+      entries: batch.length,
+      records,
+      bytes,
+      retried,
+      throttled,
+      durationMs: now - startedAt,
+    });
+    if (retried > 0) {
+      this.#logger.debug('PutRecords entries failed, retrying', { retried, throttled, entries: batch.length });
+    }
+    if (acks.length > 0) this.#settle(acks);
+    if (expired.length > 0) this.#expire(expired);
+    if (refresh || (this.#parked.length > 0 && !this.#refreshing)) this.#refreshShardMap();
+    this.#schedulePump();
+  }
+
+  #refreshShardMap(): void {
+    if (this.#refreshing) return;
+    this.#refreshing = true;
+    this.#shardMap
+      .refresh()
+      .then(
+        () => this.#hooks.event({ type: 'shardMapRefreshed', openShards: this.#shardMap.shards.length }),
+        (error: unknown) => this.#logger.warn('shard map refresh failed', { error: String(error) }),
+      )
+      .finally(() => {
+        this.#refreshing = false;
+        const parked = this.#parked;
+        this.#parked = [];
+        for (const record of parked) this.#route(record);
+        this.#schedulePump();
+      });
+  }
+}

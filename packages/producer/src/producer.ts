@@ -1,0 +1,425 @@
+/**
+ * KinesisProducer: the public face. `put()` resolves with the shard and sequence number Kinesis gave
+ * the record; batching, aggregation, retries and rate limiting happen in a runner (a background
+ * process by default).
+ */
+
+import {
+  ErrorCode,
+  KinesisTsError,
+  LifecycleError,
+  parseExplicitHashKey,
+  randomPartitionKey,
+  type UserRecord,
+  ValidationError,
+  validatePartitionKey,
+} from '@kinesis-ts/core';
+import type { RecordAck } from './acks.js';
+import { ProducerRecordError } from './errors.js';
+import type { ProducerEvent, ProducerStats } from './events.js';
+import { Fifo } from './fifo.js';
+import { sdkKinesisApi } from './kinesis-api.js';
+import { createKinesisClient } from './kinesis-client.js';
+import { type KinesisProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
+import type { IncomingRecord, StreamInfo } from './pipeline.js';
+import { InlineRunner } from './runners/inline.js';
+import { ProcessRunner } from './runners/process.js';
+import type { Runner, RunnerCallbacks } from './runners/runner.js';
+
+/** Per-call options of {@link KinesisProducer.put}. */
+export interface PutOptions {
+  /** Partition key (1..256 characters). Default: a random key, which spreads records evenly. */
+  partitionKey?: string;
+  /** Explicit hash key (decimal in 0..2^128-1) that overrides the partition key's hash. */
+  explicitHashKey?: string;
+}
+
+/** Where Kinesis wrote a record. */
+export interface PutResult {
+  /** Shard the record landed on. */
+  readonly shardId: string;
+  /** Sequence number of the Kinesis record that carries it. */
+  readonly sequenceNumber: string;
+  /** Index inside the KPL aggregate when aggregated, else `undefined`. */
+  readonly subSequenceNumber?: number | undefined;
+  /** True when the record was sent inside a KPL aggregate. */
+  readonly aggregated: boolean;
+}
+
+interface Outstanding {
+  readonly record: UserRecord;
+  readonly bytes: Uint8Array;
+  readonly partitionKey: string;
+  readonly explicitHashKey: string | undefined;
+  readonly size: number;
+  readonly resolve: (result: PutResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+function toBytes(data: string | Uint8Array): Uint8Array {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (data instanceof Uint8Array) return data;
+  throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'put() data must be a string or a Uint8Array', {
+    context: { type: typeof data },
+  });
+}
+
+/**
+ * Writes records to one Kinesis stream with batching, optional KPL aggregation, retries, per-shard
+ * rate limits and a per-record acknowledgement. No I/O happens until the first `put()` or `start()`.
+ */
+export class KinesisProducer {
+  readonly #options: KinesisProducerOptions;
+  readonly #resolved: ResolvedProducerOptions;
+  #runner: Runner | undefined;
+  #info: StreamInfo | undefined;
+  #starting: Promise<StreamInfo> | undefined;
+  #closing: Promise<void> | undefined;
+  #closed = false;
+  readonly #queue = new Fifo<Outstanding>();
+  #queuedBytes = 0;
+  readonly #pending = new Map<number, Outstanding>();
+  #outstandingBytes = 0;
+  #nextId = 0;
+  #batch: IncomingRecord[] = [];
+  #batchScheduled = false;
+  readonly #handoffs = new Set<Promise<void>>();
+  #progress: (() => void)[] = [];
+  #signalHandlers: [NodeJS.Signals, () => void][] = [];
+  #stats = {
+    recordsPut: 0,
+    recordsAcknowledged: 0,
+    recordsFailed: 0,
+    requests: 0,
+    entriesSent: 0,
+    retried: 0,
+    throttled: 0,
+  };
+
+  /** Validates options (throws {@link ValidationError}); does no I/O. */
+  constructor(options: KinesisProducerOptions) {
+    this.#resolved = resolveProducerOptions(options);
+    this.#options = options;
+  }
+
+  /** The stream this producer writes to. */
+  get streamName(): string {
+    return this.#resolved.pipeline.streamName;
+  }
+
+  /** Running totals (records put, acknowledged, failed; requests, retries, throttles). */
+  stats(): ProducerStats {
+    return { ...this.#stats };
+  }
+
+  #createRunner(): Runner {
+    const callbacks: RunnerCallbacks = {
+      settled: (acks) => this.#onSettled(acks),
+      event: (event) => this.#onEvent(event),
+      crashed: (error) => this.#onCrashed(error),
+    };
+    const r = this.#resolved;
+    const o = this.#options;
+    if (r.runner === 'inline') {
+      const api =
+        o.kinesisApi ??
+        sdkKinesisApi(
+          o.client ??
+            createKinesisClient({
+              ...o.clientConfig,
+              ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
+            }),
+        );
+      return new InlineRunner(api, r.pipeline, callbacks, { clock: r.clock, logger: r.logger, random: o.random });
+    }
+    return new ProcessRunner(
+      {
+        pipeline: r.pipeline,
+        clientConfig: o.clientConfig,
+        credentials: o.credentials,
+        logger: r.logger,
+        forwardLogs: o.logger !== undefined,
+        orphanFlushTimeout: r.orphanFlushTimeout,
+        hostModulePath: o.hostModulePath,
+      },
+      callbacks,
+    );
+  }
+
+  /**
+   * Starts the runner and reads the stream (record size limit, shards). Idempotent; `put()` calls it
+   * lazily. Rejects with `STREAM_NOT_FOUND` for an unknown stream (a later call tries again).
+   */
+  async start(): Promise<void> {
+    if (this.#closed) throw new LifecycleError(ErrorCode.CLOSED, 'producer is closed', { context: { streamName: this.streamName } });
+    await this.#ensureStarted();
+  }
+
+  #ensureStarted(): Promise<StreamInfo> {
+    if (this.#starting === undefined) {
+      this.#runner ??= this.#createRunner();
+      this.#installSignalHandlers();
+      this.#starting = this.#runner.start().then(
+        (info) => {
+          this.#info = info;
+          this.#admit();
+          return info;
+        },
+        (error: unknown) => {
+          this.#starting = undefined;
+          for (const item of this.#queue.drain()) item.reject(error);
+          this.#queuedBytes = 0;
+          this.#notifyProgress();
+          throw error;
+        },
+      );
+    }
+    return this.#starting;
+  }
+
+  /**
+   * Queues a record. Resolves with where Kinesis wrote it; rejects with a {@link ValidationError} for
+   * bad input (other records are unaffected), `BUFFER_FULL` when full and `whenFull: 'reject'`,
+   * `CLOSED` after `close()`, or a {@link ProducerRecordError} (`RECORD_EXPIRED`, `STREAM_NOT_FOUND`,
+   * ...) that holds the record.
+   */
+  put(data: string | Uint8Array, options: PutOptions = {}): Promise<PutResult> {
+    if (this.#closed) {
+      return Promise.reject(
+        new LifecycleError(ErrorCode.CLOSED, 'put() after close()', { context: { streamName: this.streamName } }),
+      );
+    }
+    let item: Outstanding;
+    let promise: Promise<PutResult>;
+    try {
+      const bytes = toBytes(data);
+      const partitionKey = options.partitionKey ?? randomPartitionKey();
+      validatePartitionKey(partitionKey);
+      const explicitHashKey = options.explicitHashKey;
+      if (explicitHashKey !== undefined) parseExplicitHashKey(explicitHashKey);
+      const size = bytes.byteLength + Buffer.byteLength(partitionKey, 'utf8');
+      const limit = this.#info?.maxRecordSizeBytes;
+      if (limit !== undefined && size > limit) {
+        throw new ValidationError(ErrorCode.RECORD_TOO_LARGE, `record is ${size} bytes, over the stream's limit of ${limit}`, {
+          context: { size, limit, streamName: this.streamName },
+        });
+      }
+      const r = this.#resolved;
+      if (
+        r.whenFull === 'reject' &&
+        (this.#pending.size + this.#queue.length + 1 > r.maxOutstandingRecords ||
+          this.#outstandingBytes + this.#queuedBytes + size > r.maxOutstandingBytes)
+      ) {
+        throw new KinesisTsError(ErrorCode.BUFFER_FULL, 'producer buffer is full', {
+          context: {
+            streamName: this.streamName,
+            outstandingRecords: this.#pending.size + this.#queue.length,
+            outstandingBytes: this.#outstandingBytes + this.#queuedBytes,
+          },
+        });
+      }
+      const record: UserRecord = { data, partitionKey, explicitHashKey };
+      let resolve!: (result: PutResult) => void;
+      let reject!: (error: unknown) => void;
+      promise = new Promise<PutResult>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      item = { record, bytes, partitionKey, explicitHashKey, size, resolve, reject };
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#stats.recordsPut++;
+    this.#queue.push(item);
+    this.#queuedBytes += item.size;
+    if (this.#info === undefined) this.#ensureStarted().catch(() => {});
+    else this.#admit();
+    return promise;
+  }
+
+  /** Moves queued records to the runner while the outstanding limits allow (FIFO). */
+  #admit(): void {
+    const info = this.#info;
+    if (info === undefined) return;
+    const r = this.#resolved;
+    for (;;) {
+      const head = this.#queue.peek();
+      if (head === undefined) break;
+      if (
+        this.#pending.size > 0 &&
+        (this.#pending.size + 1 > r.maxOutstandingRecords || this.#outstandingBytes + head.size > r.maxOutstandingBytes)
+      ) {
+        break;
+      }
+      this.#queue.shift();
+      this.#queuedBytes -= head.size;
+      if (head.size > info.maxRecordSizeBytes) {
+        head.reject(
+          new ValidationError(ErrorCode.RECORD_TOO_LARGE, `record is ${head.size} bytes, over the stream's limit of ${info.maxRecordSizeBytes}`, {
+            context: { size: head.size, limit: info.maxRecordSizeBytes, streamName: this.streamName },
+          }),
+        );
+        continue;
+      }
+      const id = ++this.#nextId;
+      this.#pending.set(id, head);
+      this.#outstandingBytes += head.size;
+      this.#batch.push({ id, data: head.bytes, partitionKey: head.partitionKey, explicitHashKey: head.explicitHashKey });
+    }
+    if (this.#batch.length > 0 && !this.#batchScheduled) {
+      this.#batchScheduled = true;
+      setImmediate(() => this.#sendBatch());
+    }
+    this.#notifyProgress();
+  }
+
+  #sendBatch(): void {
+    this.#batchScheduled = false;
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
+    const handoff = this.#runner!.send(batch).catch((error: unknown) => {
+      this.#onSettled(
+        batch.map((r) => ({
+          id: r.id,
+          failure: {
+            code: ErrorCode.KINESIS_REQUEST_FAILED,
+            message: `could not hand the record to the background host: ${error instanceof Error ? error.message : String(error)}`,
+            context: { streamName: this.streamName },
+          },
+        })),
+      );
+    });
+    this.#handoffs.add(handoff);
+    void handoff.finally(() => this.#handoffs.delete(handoff));
+  }
+
+  #notifyProgress(): void {
+    const waiters = this.#progress;
+    this.#progress = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /**
+   * Resolves once every `put()` made so far has been handed to the runner (for the process runner:
+   * written to the background host, which then delivers it even if this process dies). Records still
+   * waiting for buffer room are waited for.
+   */
+  async accepted(): Promise<void> {
+    while (this.#queue.length > 0) {
+      if (this.#info === undefined) await this.#ensureStarted();
+      else await new Promise<void>((resolve) => this.#progress.push(resolve));
+    }
+    this.#sendBatch();
+    await Promise.all([...this.#handoffs]);
+  }
+
+  /** Sends everything buffered now; resolves when every record put before the call has settled. */
+  async flush(): Promise<void> {
+    if (this.#runner === undefined && this.#queue.length === 0) return;
+    if (this.#queue.length > 0) await this.#ensureStarted();
+    while (this.#queue.length > 0 || this.#pending.size > 0) {
+      await this.accepted();
+      await this.#runner!.flush();
+      if (this.#queue.length > 0 && this.#pending.size === 0) this.#admit();
+    }
+  }
+
+  /**
+   * Flushes, waits until every outstanding `put()` settled, and stops the runner (the background
+   * process exits). Idempotent; `put()` afterwards rejects with `CLOSED`.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    try {
+      if (this.#runner === undefined) return;
+      try {
+        await this.flush();
+      } catch {
+        // Start failed: the queued puts were rejected with the reason.
+      }
+      await this.#runner.close();
+    } finally {
+      this.#removeSignalHandlers();
+    }
+  }
+
+  #onSettled(acks: readonly RecordAck[]): void {
+    for (const ack of acks) {
+      const item = this.#pending.get(ack.id);
+      if (item === undefined) continue;
+      this.#pending.delete(ack.id);
+      this.#outstandingBytes -= item.size;
+      if ('failure' in ack) {
+        this.#stats.recordsFailed++;
+        const f = ack.failure;
+        item.reject(
+          f.code === ErrorCode.INVALID_PARTITION_KEY ||
+            f.code === ErrorCode.INVALID_EXPLICIT_HASH_KEY ||
+            f.code === ErrorCode.RECORD_TOO_LARGE
+            ? new ValidationError(f.code, f.message, { context: f.context })
+            : new ProducerRecordError(f.code, f.message, item.record, { context: f.context }),
+        );
+      } else {
+        this.#stats.recordsAcknowledged++;
+        item.resolve({
+          shardId: ack.shardId,
+          sequenceNumber: ack.sequenceNumber,
+          subSequenceNumber: ack.subSequenceNumber,
+          aggregated: ack.subSequenceNumber !== undefined,
+        });
+      }
+    }
+    this.#admit();
+  }
+
+  #onCrashed(error: Error): void {
+    const acks: RecordAck[] = [];
+    for (const id of this.#pending.keys()) {
+      acks.push({ id, failure: { code: ErrorCode.KINESIS_REQUEST_FAILED, message: error.message, context: { streamName: this.streamName } } });
+    }
+    this.#info = undefined;
+    this.#starting = undefined;
+    this.#onSettled(acks);
+    if (this.#queue.length > 0 && !this.#closed) this.#ensureStarted().catch(() => {});
+  }
+
+  #onEvent(event: ProducerEvent): void {
+    if (event.type === 'putRecords') {
+      this.#stats.requests++;
+      this.#stats.entriesSent += event.entries;
+      this.#stats.retried += event.retried;
+      this.#stats.throttled += event.throttled;
+    }
+    try {
+      this.#options.onEvent?.(event);
+    } catch (error) {
+      this.#resolved.logger.warn('onEvent hook threw', { error: String(error) });
+    }
+  }
+
+  #installSignalHandlers(): void {
+    if (!this.#resolved.handleSignals || this.#signalHandlers.length > 0) return;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const handler = (): void => {
+        this.#removeSignalHandlers();
+        const reraise = (): void => {
+          if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        };
+        this.close().then(reraise, reraise);
+      };
+      this.#signalHandlers.push([signal, handler]);
+      process.once(signal, handler);
+    }
+  }
+
+  #removeSignalHandlers(): void {
+    for (const [signal, handler] of this.#signalHandlers) process.removeListener(signal, handler);
+    this.#signalHandlers = [];
+  }
+}

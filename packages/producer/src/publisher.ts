@@ -1,0 +1,73 @@
+/**
+ * Sends one PutRecords request and classifies each entry's outcome: written, worth retrying, or
+ * failed for good.
+ */
+
+import { ErrorCode } from '@kinesis-ts/core';
+import type { PutEntry } from './entries.js';
+import type { KinesisApi } from './kinesis-api.js';
+
+/** What happened to one entry of a request. */
+export type EntryOutcome =
+  | { readonly kind: 'ok'; readonly shardId: string; readonly sequenceNumber: string }
+  | { readonly kind: 'retry'; readonly error: string; readonly throttled: boolean }
+  | { readonly kind: 'fatal'; readonly code: ErrorCode; readonly error: string; readonly message: string };
+
+const THROTTLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'LimitExceededException',
+  'KMSThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+]);
+
+/** True when an error name (or per-entry error code) means "slow down". */
+export function isThrottle(name: string): boolean {
+  return THROTTLE_NAMES.has(name);
+}
+
+/** Whole-request errors that no retry can fix. */
+function fatalCode(name: string): ErrorCode | undefined {
+  if (name === 'ResourceNotFoundException') return ErrorCode.STREAM_NOT_FOUND;
+  if (name === 'InvalidArgumentException' || name === 'ValidationException') return ErrorCode.KINESIS_REQUEST_FAILED;
+  return undefined;
+}
+
+function errorName(error: unknown): string {
+  if (error instanceof Error) return error.name === 'Error' && 'code' in error ? String(error.code) : error.name;
+  return 'UnknownError';
+}
+
+/**
+ * Puts `batch` and returns one outcome per entry, in order. Never throws: a failed request turns into
+ * the same outcome for every entry (retry, or fatal for an unknown stream or an invalid request).
+ */
+export async function publish(
+  api: KinesisApi,
+  streamName: string,
+  batch: readonly PutEntry[],
+): Promise<EntryOutcome[]> {
+  let results: Awaited<ReturnType<KinesisApi['putRecords']>>;
+  try {
+    results = await api.putRecords(
+      streamName,
+      batch.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey, ExplicitHashKey: e.explicitHashKey })),
+    );
+  } catch (error) {
+    const name = errorName(error);
+    const code = fatalCode(name);
+    const outcome: EntryOutcome =
+      code === undefined
+        ? { kind: 'retry', error: name, throttled: isThrottle(name) }
+        : { kind: 'fatal', code, error: name, message: error instanceof Error ? error.message : String(error) };
+    return batch.map(() => outcome);
+  }
+  return results.map((r): EntryOutcome => {
+    if (r.ErrorCode === undefined && r.ShardId !== undefined && r.SequenceNumber !== undefined) {
+      return { kind: 'ok', shardId: r.ShardId, sequenceNumber: r.SequenceNumber };
+    }
+    const error = r.ErrorCode ?? 'InternalFailure';
+    return { kind: 'retry', error, throttled: isThrottle(error) };
+  });
+}

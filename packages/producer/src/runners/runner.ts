@@ -1,0 +1,29 @@
+/**
+ * Where the producer's buffer lives: the transport between the `put()` facade and the pipeline.
+ */
+
+import type { RecordAck } from '../acks.js';
+import type { ProducerEvent } from '../events.js';
+import type { IncomingRecord, StreamInfo } from '../pipeline.js';
+
+/** Callbacks a runner reports to. */
+export interface RunnerCallbacks {
+  /** Record outcomes, batched. */
+  settled(acks: RecordAck[]): void;
+  /** Observability events. */
+  event(event: ProducerEvent): void;
+  /** The runner died with records outstanding (process runner only). */
+  crashed(error: Error): void;
+}
+
+/** A pipeline host. */
+export interface Runner {
+  /** Starts the host and the pipeline (describe stream, shard map). Idempotent; retried after a failure. */
+  start(): Promise<StreamInfo>;
+  /** Hands records to the host; resolves once they are handed over (written to the channel). */
+  send(records: IncomingRecord[]): Promise<void>;
+  /** Resolves when every record sent before the call has settled. */
+  flush(): Promise<void>;
+  /** Flushes and stops the host. */
+  close(): Promise<void>;
+}

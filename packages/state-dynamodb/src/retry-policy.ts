@@ -1,0 +1,57 @@
+/** Bounded exponential backoff with full jitter for DynamoDB requests. */
+import { ErrorCode, ValidationError } from '@kinesis-ts/core';
+
+/** How the adapter retries throttled and failed requests. */
+export interface RetryOptions {
+  /** Attempts per request, the first included. Default 8. */
+  readonly maxAttempts?: number;
+  /** Backoff before the first retry, before jitter, in ms. Doubles on each retry. Default 50. */
+  readonly baseDelayMs?: number;
+  /** Upper bound of one backoff, in ms. Default 5000. */
+  readonly maxDelayMs?: number;
+  /** Random source in [0, 1) for the jitter. Default `Math.random` (inject for tests). */
+  readonly random?: () => number;
+}
+
+/** {@link RetryOptions} with defaults applied. */
+export type ResolvedRetryOptions = Required<RetryOptions>;
+
+/** Applies the defaults and checks the values. */
+export function resolveRetryOptions(options: RetryOptions | undefined): ResolvedRetryOptions {
+  const resolved: ResolvedRetryOptions = {
+    maxAttempts: options?.maxAttempts ?? 8,
+    baseDelayMs: options?.baseDelayMs ?? 50,
+    maxDelayMs: options?.maxDelayMs ?? 5000,
+    random: options?.random ?? Math.random,
+  };
+  if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) {
+    throw new ValidationError(
+      ErrorCode.INVALID_ARGUMENT,
+      `retry.maxAttempts must be an integer >= 1, got ${resolved.maxAttempts}`,
+    );
+  }
+  for (const name of ['baseDelayMs', 'maxDelayMs'] as const) {
+    if (!Number.isFinite(resolved[name]) || resolved[name] < 0) {
+      throw new ValidationError(
+        ErrorCode.INVALID_ARGUMENT,
+        `retry.${name} must be a number >= 0, got ${resolved[name]}`,
+      );
+    }
+  }
+  if (typeof resolved.random !== 'function') {
+    throw new ValidationError(
+      ErrorCode.INVALID_ARGUMENT,
+      'retry.random must be a function returning a number in [0, 1)',
+    );
+  }
+  return resolved;
+}
+
+/**
+ * The wait before retry number `retry` (1 for the first retry): a uniformly random duration
+ * between 0 and `min(maxDelayMs, baseDelayMs * 2^(retry-1))` ("full jitter").
+ */
+export function backoffDelay(retry: number, options: ResolvedRetryOptions): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, retry - 1));
+  return Math.floor(options.random() * ceiling);
+}
