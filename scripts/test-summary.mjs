@@ -8,13 +8,17 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let bad = false;
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
   const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   const p = report.numPassedTests ?? 0;
   const f = report.numFailedTests ?? 0;
   const s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   const suitesFailed = report.numFailedTestSuites ?? 0;
-  console.log(`  ${file.replace(/\.json$/, '').padEnd(20)} ${p} passed, ${f} failed, ${s} skipped${suitesFailed ? `, ${suitesFailed} files failed` : ''}`);
+  console.log(
+    `  ${file.replace(/\.json$/, '').padEnd(20)} ${p} passed, ${f} failed, ${s} skipped${suitesFailed ? `, ${suitesFailed} files failed` : ''}`,
+  );
   passed += p;
   failed += f + suitesFailed;
   skipped += s;

@@ -7,7 +7,9 @@ import { startDynalite, startKinesalite } from '@kinesis-ts/integration';
 
 const kinesalite = await startKinesalite();
 const dynalite = await startDynalite();
-process.stdout.write(`${JSON.stringify({ kinesis: kinesalite.endpoint, dynamodb: dynalite.endpoint, pid: process.pid })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ kinesis: kinesalite.endpoint, dynamodb: dynalite.endpoint, pid: process.pid })}\n`,
+);
 const stop = async (): Promise<void> => {
   await Promise.all([kinesalite.stop(), dynalite.stop()]);
   process.exit(0);

@@ -52,10 +52,19 @@ consumer.on('lag', ({ shardId, millisBehindLatest }) => {
   lag[shardId] = millisBehindLatest;
 });
 consumer.on('leaseAcquired', ({ shardId, stolen }) =>
-  send({ t: 'lease', event: 'acquired', shardId, detail: stolen ? 'taken from another owner' : 'unowned or expired' }),
+  send({
+    t: 'lease',
+    event: 'acquired',
+    shardId,
+    detail: stolen ? 'taken from another owner' : 'unowned or expired',
+  }),
 );
-consumer.on('leaseLost', ({ shardId, reason }) => send({ t: 'lease', event: 'lost', shardId, detail: reason }));
-consumer.on('leaseReleased', ({ shardId, reason }) => send({ t: 'lease', event: 'released', shardId, detail: reason }));
+consumer.on('leaseLost', ({ shardId, reason }) =>
+  send({ t: 'lease', event: 'lost', shardId, detail: reason }),
+);
+consumer.on('leaseReleased', ({ shardId, reason }) =>
+  send({ t: 'lease', event: 'released', shardId, detail: reason }),
+);
 consumer.on('error', (error) => send({ t: 'error', code: error.code, message: error.message }));
 
 const report = (): void => {

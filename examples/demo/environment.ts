@@ -3,9 +3,21 @@
  * the stream and lease table it uses.
  */
 import { randomBytes } from 'node:crypto';
-import { DescribeStreamSummaryCommand, KinesisClient, ResourceNotFoundException } from '@aws-sdk/client-kinesis';
-import { type InProcessEmulator, createStream, deleteStream, deleteTable, httpHandler, startDynalite, startKinesalite } from '@kinesis-ts/integration';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-kinesis';
+import {
+  createStream,
+  deleteStream,
+  deleteTable,
+  httpHandler,
+  type InProcessEmulator,
+  startDynalite,
+  startKinesalite,
+} from '@kinesis-ts/integration';
 import { createStateTable } from '@kinesis-ts/state-dynamodb';
 import type { DemoOptions } from './options.js';
 import type { Connection } from './protocol.js';
@@ -26,7 +38,10 @@ export interface Environment {
 const suffix = (): string => randomBytes(4).toString('hex');
 
 /** Starts (or connects to) the back-end and prepares the stream and table. */
-export async function prepareEnvironment(options: DemoOptions, note: (line: string) => void): Promise<Environment> {
+export async function prepareEnvironment(
+  options: DemoOptions,
+  note: (line: string) => void,
+): Promise<Environment> {
   const emulators: InProcessEmulator[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
@@ -52,11 +67,24 @@ export async function prepareEnvironment(options: DemoOptions, note: (line: stri
     // Emulators take any credentials; a user endpoint or AWS gets the SDK default chain, unless
     // there is none (LocalStack accepts the fake ones too).
     const fake = { accessKeyId: 'test', secretAccessKey: 'test' };
-    const credentials = options.aws || process.env.AWS_ACCESS_KEY_ID !== undefined || process.env.AWS_PROFILE !== undefined ? undefined : fake;
+    const credentials =
+      options.aws || process.env.AWS_ACCESS_KEY_ID !== undefined || process.env.AWS_PROFILE !== undefined
+        ? undefined
+        : fake;
     const connection: Connection = { region: options.region, kinesisEndpoint, dynamodbEndpoint, credentials };
-    const common = { region: options.region, requestHandler: httpHandler(), ...(credentials === undefined ? {} : { credentials }) };
-    const kinesis = new KinesisClient({ ...common, ...(kinesisEndpoint === undefined ? {} : { endpoint: kinesisEndpoint }) });
-    const dynamo = new DynamoDBClient({ ...common, ...(dynamodbEndpoint === undefined ? {} : { endpoint: dynamodbEndpoint }) });
+    const common = {
+      region: options.region,
+      requestHandler: httpHandler(),
+      ...(credentials === undefined ? {} : { credentials }),
+    };
+    const kinesis = new KinesisClient({
+      ...common,
+      ...(kinesisEndpoint === undefined ? {} : { endpoint: kinesisEndpoint }),
+    });
+    const dynamo = new DynamoDBClient({
+      ...common,
+      ...(dynamodbEndpoint === undefined ? {} : { endpoint: dynamodbEndpoint }),
+    });
     cleanups.push(async () => {
       kinesis.destroy();
       dynamo.destroy();
@@ -95,7 +123,9 @@ export async function prepareEnvironment(options: DemoOptions, note: (line: stri
 
 async function openShardCount(kinesis: KinesisClient, streamName: string): Promise<number | undefined> {
   try {
-    const { StreamDescriptionSummary: summary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    const { StreamDescriptionSummary: summary } = await kinesis.send(
+      new DescribeStreamSummaryCommand({ StreamName: streamName }),
+    );
     return summary?.OpenShardCount ?? 0;
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return undefined;

@@ -77,7 +77,9 @@ class Instance {
     });
     this.child.once('exit', (code, signal) => {
       if (!this.killed && !this.closed && stderr.trim() !== '') {
-        this.errors.push(`exited (code ${String(code)}, signal ${String(signal)}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+        this.errors.push(
+          `exited (code ${String(code)}, signal ${String(signal)}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`,
+        );
       }
     });
   }
@@ -121,7 +123,8 @@ function isAlive(pid: number): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-const shardNumber = (shardId: string): string => String(Number.parseInt(shardId.replace(/^shardId-/, ''), 10));
+const shardNumber = (shardId: string): string =>
+  String(Number.parseInt(shardId.replace(/^shardId-/, ''), 10));
 const shortSeq = (seq: string): string => (seq.length > 12 ? `…${seq.slice(-10)}` : seq);
 
 async function main(): Promise<number> {
@@ -313,6 +316,7 @@ async function run(
     instances
       .map((i) => {
         const state = i.alive ? 'running' : i.killed ? 'KILLED' : 'exited';
+        if (!i.alive) return `${i.name} pid ${i.pid} ${state}`;
         return `${i.name} pid ${i.pid} ${state}, owns [${i.owned.map(shardNumber).join(',')}] with ${Object.keys(i.shardPids).length} shard processes`;
       })
       .join(' · ');
@@ -323,7 +327,9 @@ async function run(
       rows.push([
         shardId,
         ownerOf(shardId),
-        lease?.checkpoint ? `${shortSeq(lease.checkpoint.sequenceNumber)}/${lease.checkpoint.subSequenceNumber}` : '-',
+        lease?.checkpoint
+          ? `${shortSeq(lease.checkpoint.sequenceNumber)}/${lease.checkpoint.subSequenceNumber}`
+          : '-',
         lease ? String(lease.leaseCounter) : '-',
         lagOf(shardId),
         int(rate(shards.get(shardId))),
@@ -365,7 +371,13 @@ async function run(
     const all = [...leases.values()];
     // Balanced: every lease owned, and each instance reads its share (the coordinator balances by handoff).
     const share = Math.floor(env.shardCount / 2);
-    if (all.length >= env.shardCount && all.every((l) => l.owner !== null) && a.owned.length >= share && b.owned.length >= share) break;
+    if (
+      all.length >= env.shardCount &&
+      all.every((l) => l.owner !== null) &&
+      a.owned.length >= share &&
+      b.owned.length >= share
+    )
+      break;
     if (!a.alive || !b.alive) break;
     await sleep(100);
   }
@@ -390,7 +402,9 @@ async function run(
   const durationMs = o.duration * 1000;
   producing = true;
   produceStart = Date.now();
-  view.event(`producer started: ${int(total)} records of ${o.recordSize} B over ${o.duration} s, aggregation on, background process`);
+  view.event(
+    `producer started: ${int(total)} records of ${o.recordSize} B over ${o.duration} s, aggregation on, background process`,
+  );
   const puts: Promise<void>[] = [];
   let killAt: number | undefined;
   let killedShards: string[] = [];
@@ -420,7 +434,9 @@ async function run(
       killAt = Date.now();
       killedShards = [...a.owned];
       a.kill();
-      view.event(`SIGKILL consumer A (pid ${a.pid}) while it owns [${killedShards.join(', ')}]; B should take them within ~${seconds(o.failoverMs + SCAN_MS)}`);
+      view.event(
+        `SIGKILL consumer A (pid ${a.pid}) while it owns [${killedShards.join(', ')}]; B should take them within ~${seconds(o.failoverMs + SCAN_MS)}`,
+      );
     }
     if (killAt !== undefined && takeoverMs === undefined && b.owned.length >= env.shardCount) {
       takeoverMs = Date.now() - killAt;
@@ -434,7 +450,9 @@ async function run(
   producing = false;
   produceEnd = Date.now();
   await producer.close();
-  view.event(`producer done: ${int(ackedTotal)} acknowledged, ${int(putFailed)} failed, ${int(stats.entriesSent)} Kinesis records`);
+  view.event(
+    `producer done: ${int(ackedTotal)} acknowledged, ${int(putFailed)} failed, ${int(stats.entriesSent)} Kinesis records`,
+  );
 
   // --- 3. wait until everything acknowledged was consumed (or give up) -------------------------
   const drainDeadline = Date.now() + Math.max(20_000, 4 * o.failoverMs);
@@ -538,11 +556,26 @@ function summary(s: SummaryInput): number {
   const dupOutside = [...dupByShard.keys()].filter((shard) => !s.killedShards.includes(shard));
 
   out('');
-  out(`Summary (${(s.elapsedMs / 1000).toFixed(1)} s; stream ${s.env.streamName}, ${s.env.shardCount} shards; ${s.env.description})`);
-  const rows: string[][] = [['shard', 'acknowledged', 'consumed', 'by A', 'by B', 'duplicates', 'lost', 'final owner', 'final checkpoint']];
+  out(
+    `Summary (${(s.elapsedMs / 1000).toFixed(1)} s; stream ${s.env.streamName}, ${s.env.shardCount} shards; ${s.env.description})`,
+  );
+  const rows: string[][] = [
+    [
+      'shard',
+      'acknowledged',
+      'consumed',
+      'by A',
+      'by B',
+      'duplicates',
+      'lost',
+      'final owner',
+      'final checkpoint',
+    ],
+  ];
   const perShardAcked = new Map<string, number>();
   for (let id = 0; id < s.total; id++) {
-    if (s.acked[id] === 1) perShardAcked.set(s.ackedShard[id]!, (perShardAcked.get(s.ackedShard[id]!) ?? 0) + 1);
+    if (s.acked[id] === 1)
+      perShardAcked.set(s.ackedShard[id]!, (perShardAcked.get(s.ackedShard[id]!) ?? 0) + 1);
   }
   const shardIds = [...new Set([...perShardAcked.keys(), ...s.shards.keys(), ...s.leases.keys()])].sort();
   for (const shardId of shardIds) {
@@ -556,8 +589,14 @@ function summary(s: SummaryInput): number {
       int(st?.byInstance.get('B') ?? 0),
       int(dupByShard.get(shardId) ?? 0),
       int(lostByShard.get(shardId)?.length ?? 0),
-      lease === undefined ? '-' : lease.owner === null ? 'none (released)' : (s.names.get(lease.owner) ?? lease.owner),
-      lease?.checkpoint ? `${shortSeq(lease.checkpoint.sequenceNumber)}/${lease.checkpoint.subSequenceNumber}` : '-',
+      lease === undefined
+        ? '-'
+        : lease.owner === null
+          ? 'none (released)'
+          : (s.names.get(lease.owner) ?? lease.owner),
+      lease?.checkpoint
+        ? `${shortSeq(lease.checkpoint.sequenceNumber)}/${lease.checkpoint.subSequenceNumber}`
+        : '-',
     ]);
   }
   for (const line of table(rows, [22, -12, -9, -8, -8, -10, -6, 15, 16])) out(`  ${line}`);
@@ -589,7 +628,10 @@ function summary(s: SummaryInput): number {
       `B closed gracefully (exit code ${String(s.bExit)}), releasing its leases`,
   );
   const errors = s.instances.flatMap((i) => i.errors.map((e) => `${i.name}: ${e}`));
-  if (errors.length > 0) out(`  errors     ${errors.slice(0, 5).join('; ')}${errors.length > 5 ? ` (+${errors.length - 5})` : ''}`);
+  if (errors.length > 0)
+    out(
+      `  errors     ${errors.slice(0, 5).join('; ')}${errors.length > 5 ? ` (+${errors.length - 5})` : ''}`,
+    );
   out('');
 
   const problems: string[] = [];
@@ -602,7 +644,8 @@ function summary(s: SummaryInput): number {
   }
   if (s.putFailed > 0) problems.push(`${int(s.putFailed)} records could not be produced`);
   if (s.takeoverMs === undefined) problems.push('B never owned every shard after A was killed');
-  if (s.orphans.length > 0) problems.push(`shard processes of the killed instance still run: ${s.orphans.join(', ')}`);
+  if (s.orphans.length > 0)
+    problems.push(`shard processes of the killed instance still run: ${s.orphans.join(', ')}`);
   if (s.bExit !== 0) problems.push(`B did not close cleanly (exit code ${String(s.bExit)})`);
   if (problems.length > 0) {
     out(`FAILED: ${problems.join('; ')}`);
@@ -615,7 +658,9 @@ function summary(s: SummaryInput): number {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

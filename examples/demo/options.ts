@@ -61,7 +61,11 @@ function positive(flag: string, value: string | undefined, min = 1): number {
 }
 
 /** Parses `argv` (without node and script). Returns `'help'` for `--help`. */
-export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, isTTY: boolean): DemoOptions | 'help' {
+export function parseOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  isTTY: boolean,
+): DemoOptions | 'help' {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   const booleans = new Set(['--aws', '--plain', '--keep', '--help']);
@@ -93,7 +97,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, is
   if (flags.has('--help')) return 'help';
   const endpoint = values.get('--endpoint');
   const aws = flags.has('--aws');
-  if (aws && (endpoint ?? values.get('--kinesis-endpoint') ?? values.get('--dynamodb-endpoint')) !== undefined) {
+  if (
+    aws &&
+    (endpoint ?? values.get('--kinesis-endpoint') ?? values.get('--dynamodb-endpoint')) !== undefined
+  ) {
     throw new UsageError('--aws and --endpoint exclude each other');
   }
   return {

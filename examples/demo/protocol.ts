@@ -40,7 +40,12 @@ export type InstanceMessage =
       /** Records of other runs skipped so far. */
       readonly foreign: number;
     }
-  | { readonly t: 'lease'; readonly event: 'acquired' | 'lost' | 'released'; readonly shardId: string; readonly detail: string }
+  | {
+      readonly t: 'lease';
+      readonly event: 'acquired' | 'lost' | 'released';
+      readonly shardId: string;
+      readonly detail: string;
+    }
   | { readonly t: 'error'; readonly code: string; readonly message: string }
   | { readonly t: 'closed' };
 

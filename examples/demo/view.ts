@@ -14,7 +14,12 @@ export const cell = (text: string, width: number, right = false): string => {
 
 /** Renders a table of rows (first row: header) with the given column widths (negative: right-aligned). */
 export function table(rows: readonly (readonly string[])[], widths: readonly number[]): string[] {
-  return rows.map((row) => row.map((text, i) => cell(text, Math.abs(widths[i] ?? 10), (widths[i] ?? 0) < 0)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((text, i) => cell(text, Math.abs(widths[i] ?? 10), (widths[i] ?? 0) < 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** Where the demo writes. */

@@ -8,9 +8,18 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from 'n
 import type { KinesisClient, SubscribeToShardEventStream } from '@aws-sdk/client-kinesis';
 import { type KinesisRecord, recordText, systemClock } from '@kinesis-ts/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFanOutClient, type FanOutApi, sdkFanOutApi, sdkStreamConsumerApi } from '../../packages/consumer/src/fan-out/fan-out-api.js';
-import { FanOutShardSource, type FanOutSourceOptions } from '../../packages/consumer/src/fan-out/fan-out-source.js';
+import {
+  createFanOutClient,
+  type FanOutApi,
+  sdkFanOutApi,
+  sdkStreamConsumerApi,
+} from '../../packages/consumer/src/fan-out/fan-out-api.js';
+import {
+  FanOutShardSource,
+  type FanOutSourceOptions,
+} from '../../packages/consumer/src/fan-out/fan-out-source.js';
 import { ensureStreamConsumer } from '../../packages/consumer/src/fan-out/stream-consumer-registration.js';
+import { sdkKinesisApi } from '../../packages/consumer/src/kinesis-client.js';
 import type { RecordSourceObserver } from '../../packages/consumer/src/record-source.js';
 import { assertShardOrder, missingKeys, putKeys } from '../fixtures/consumer-helpers.js';
 import { Capability, getBackend, skipReason } from '../src/backend.js';
@@ -63,7 +72,9 @@ async function readUntil(
 }
 
 /** A TCP pass-through that can cut every connection (a dropped connection, as the client sees it). */
-async function startCuttableProxy(target: URL): Promise<{ port: number; cut(): number; close(): Promise<void> }> {
+async function startCuttableProxy(
+  target: URL,
+): Promise<{ port: number; cut(): number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = tcpConnect(Number(target.port), target.hostname);
@@ -147,15 +158,23 @@ describe.skipIf(missing !== undefined)(`enhanced fan-out record source (${endpoi
     try {
       const all = await Promise.all(
         sources(sdkFanOutApi(client), arn, logs).map(async (source) => {
-          const seen = new Set<string>();
-          return readUntil(source, abort.signal, (records) => {
-            for (const r of records) seen.add(recordText(r));
-            return seen.size >= 0 && records.length > 0 && records.at(-1) !== undefined && seen.size === countFor(records[0]!.shardId);
-          }, 30_000);
+          return readUntil(
+            source,
+            abort.signal,
+            (records) => records.length > 0 && records.length >= countFor(records[0]!.shardId),
+            30_000,
+          );
         }),
       );
-      const delivered = all.flat().map((r) => ({ key: recordText(r), shardId: r.shardId, sequenceNumber: r.sequenceNumber }));
-      expect(missingKeys(keys, delivered.map((d) => d.key))).toEqual([]);
+      const delivered = all
+        .flat()
+        .map((r) => ({ key: recordText(r), shardId: r.shardId, sequenceNumber: r.sequenceNumber }));
+      expect(
+        missingKeys(
+          keys,
+          delivered.map((d) => d.key),
+        ),
+      ).toEqual([]);
       expect(delivered).toHaveLength(keys.length);
       expect(assertShardOrder(delivered)).toEqual([]);
     } finally {
@@ -171,7 +190,8 @@ describe.skipIf(missing !== undefined)(`enhanced fan-out record source (${endpoi
   }
   beforeAll(async () => {
     const { readAllRecords } = await import('../src/read-all-records.js');
-    for (const r of await readAllRecords(admin, stream)) perShard.set(r.shardId, (perShard.get(r.shardId) ?? 0) + 1);
+    for (const r of await readAllRecords(admin, stream))
+      perShard.set(r.shardId, (perShard.get(r.shardId) ?? 0) + 1);
   }, 60_000);
 
   it('renews ending subscriptions (shortened to 2 s) from the continuation while records keep coming: no loss, no duplicate', async () => {
@@ -196,7 +216,9 @@ describe.skipIf(missing !== undefined)(`enhanced fan-out record source (${endpoi
           await admin.send(
             new (await import('@aws-sdk/client-kinesis')).PutRecordsCommand({
               StreamName: stream,
-              Records: fresh.slice(i, i + 5).map((key) => ({ PartitionKey: key, Data: Buffer.from(key), ExplicitHashKey: '0' })),
+              Records: fresh
+                .slice(i, i + 5)
+                .map((key) => ({ PartitionKey: key, Data: Buffer.from(key), ExplicitHashKey: '0' })),
             }),
           );
           await new Promise((r) => setTimeout(r, 550));
@@ -207,7 +229,9 @@ describe.skipIf(missing !== undefined)(`enhanced fan-out record source (${endpoi
       expect(records.map(recordText)).toEqual(fresh);
       expect(source.subscriptions).toBeGreaterThanOrEqual(3);
       const refused = logs.filter((l) => l.message.includes('ResourceInUseException')).length;
-      console.log(`[consumer-efo-source] renewals: ${source.subscriptions} subscriptions, ${refused} ResourceInUseException retries`);
+      console.log(
+        `[consumer-efo-source] renewals: ${source.subscriptions} subscriptions, ${refused} ResourceInUseException retries`,
+      );
     } finally {
       abort.abort();
       await source.close();
@@ -232,15 +256,23 @@ describe.skipIf(missing !== undefined)(`enhanced fan-out record source (${endpoi
     try {
       await source.next(10_000, abort.signal);
       let cuts = 0;
+      let wanted = 0;
       const writer = (async () => {
         for (let i = 0; i < fresh.length; i += 5) {
           await admin.send(
             new PutRecordsCommand({
               StreamName: stream,
-              Records: fresh.slice(i, i + 5).map((key) => ({ PartitionKey: key, Data: Buffer.from(key), ExplicitHashKey: '0' })),
+              Records: fresh
+                .slice(i, i + 5)
+                .map((key) => ({ PartitionKey: key, Data: Buffer.from(key), ExplicitHashKey: '0' })),
             }),
           );
-          if (i === 10 || i === 25) cuts += proxy.cut() > 0 ? 1 : 0;
+          // Cut after the 3rd and 6th put (retried at the next put if no connection was open then).
+          if (i === 10 || i === 25) wanted += 1;
+          if (wanted > 0 && proxy.cut() > 0) {
+            wanted -= 1;
+            cuts += 1;
+          }
           await new Promise((r) => setTimeout(r, 400));
         }
       })();
@@ -252,7 +284,9 @@ describe.skipIf(missing !== undefined)(`enhanced fan-out record source (${endpoi
       // A cut connection surfaces as a stream error or as an early end of the event stream; either way
       // the source subscribes again after the last event it received.
       const renewals = logs.filter((l) => /subscription (failed|ended)/.test(l.message));
-      console.log(`[consumer-efo-source] dropped connections: ${source.subscriptions} subscriptions; ${renewals.map((l) => l.message).join(' | ')}`);
+      console.log(
+        `[consumer-efo-source] dropped connections: ${source.subscriptions} subscriptions; ${renewals.map((l) => l.message).join(' | ')}`,
+      );
       expect(renewals.length).toBeGreaterThanOrEqual(2);
     } finally {
       abort.abort();
@@ -287,7 +321,10 @@ describe.skipIf(missing !== undefined)(`enhanced fan-out record source (${endpoi
               let n = 0;
               for await (const event of events) {
                 yield event;
-                if (++n === 2) throw Object.assign(new Error('injected stream error'), { name: 'InternalFailureException' });
+                if (++n === 2)
+                  throw Object.assign(new Error('injected stream error'), {
+                    name: 'InternalFailureException',
+                  });
               }
             },
           },
@@ -304,18 +341,128 @@ describe.skipIf(missing !== undefined)(`enhanced fan-out record source (${endpoi
       { consumerArn: arn, clock: systemClock, initialBackoffMs: 100, maxBufferedEvents: 1 },
     );
     try {
-      const records = await readUntil(source, abort.signal, (rs) => rs.length >= countFor(shardId) && opened >= 3, 40_000);
-      const delivered = records.map((r) => ({ key: recordText(r), shardId: r.shardId, sequenceNumber: r.sequenceNumber }));
+      const records = await readUntil(
+        source,
+        abort.signal,
+        (rs) => rs.length >= countFor(shardId) && opened >= 3,
+        40_000,
+      );
+      const delivered = records.map((r) => ({
+        key: recordText(r),
+        shardId: r.shardId,
+        sequenceNumber: r.sequenceNumber,
+      }));
       expect(delivered).toHaveLength(countFor(shardId));
       expect(new Set(delivered.map((d) => d.key)).size).toBe(delivered.length);
       expect(assertShardOrder(delivered)).toEqual([]);
       expect(opened).toBeGreaterThanOrEqual(3);
-      expect(logs.filter((l) => l.message.includes('ResourceInUseException')).length).toBeGreaterThanOrEqual(2);
+      expect(logs.filter((l) => l.message.includes('ResourceInUseException')).length).toBeGreaterThanOrEqual(
+        2,
+      );
       expect(logs.filter((l) => l.message.includes('subscription failed')).length).toBeGreaterThanOrEqual(2);
     } finally {
       abort.abort();
       await source.close();
       client.destroy();
+    }
+  }, 60_000);
+
+  it('a shard split during a subscription ends the parent with its children (found at renewal on kinesis-local), then the children are read', async () => {
+    const { PutRecordsCommand, SplitShardCommand } = await import('@aws-sdk/client-kinesis');
+    const { waitStreamActive } = await import('../src/streams.js');
+    const single = await createStream(admin, { shardCount: 1 });
+    const client = fanOutClient();
+    const abort = new AbortController();
+    const logs: Logged[] = [];
+    try {
+      const parent = (await listAllShards(admin, single))[0]!;
+      const { consumerArn: arn } = await ensureStreamConsumer(sdkStreamConsumerApi(admin), {
+        streamName: single,
+        consumerName: 'split',
+        pollIntervalMs: 200,
+      });
+      const put = (prefix: string, hashKey: string) =>
+        admin.send(
+          new PutRecordsCommand({
+            StreamName: single,
+            Records: Array.from({ length: 10 }, (_, i) => ({
+              PartitionKey: `${prefix}-${i}`,
+              Data: Buffer.from(`${prefix}-${i}`),
+              ExplicitHashKey: hashKey,
+            })),
+          }),
+        );
+      await put('before', '1');
+      // kinesis-local never ends a closed shard's subscription with a ChildShards event (AWS does): the
+      // source finds the end with one GetRecords when a caught-up subscription ends (here every 2 s).
+      const source = new FanOutShardSource(
+        sdkFanOutApi(client),
+        {
+          streamName: single,
+          shardId: parent.ShardId!,
+          hashKeyRange: null,
+          position: { type: 'TRIM_HORIZON' },
+        },
+        observer(logs),
+        {
+          consumerArn: arn,
+          clock: systemClock,
+          maxSubscriptionMs: 2000,
+          shardEndProbe: sdkKinesisApi(admin),
+        },
+      );
+      const first = await readUntil(source, abort.signal, (rs) => rs.length >= 10, 20_000);
+      const middle = (BigInt(parent.HashKeyRange!.EndingHashKey!) / 2n).toString();
+      await admin.send(
+        new SplitShardCommand({
+          StreamName: single,
+          ShardToSplit: parent.ShardId!,
+          NewStartingHashKey: middle,
+        }),
+      );
+      await waitStreamActive(admin, single);
+      await put('low', '1');
+      await put('high', (BigInt(middle) + 1n).toString());
+      let last: Awaited<ReturnType<FanOutShardSource['next']>> | undefined;
+      const rest: KinesisRecord[] = [];
+      const deadline = Date.now() + 20_000;
+      while (last?.shardEnded !== true) {
+        if (Date.now() > deadline) throw new Error('the parent never ended');
+        last = await source.next(10_000, abort.signal);
+        rest.push(...last.records);
+      }
+      expect([...first, ...rest].map(recordText)).toEqual(
+        Array.from({ length: 10 }, (_, i) => `before-${i}`),
+      );
+      const children = last.childShards ?? [];
+      expect(children).toHaveLength(2);
+      for (const child of children) expect(child.parentShardIds).toEqual([parent.ShardId]);
+      const fromChildren = await Promise.all(
+        children.map((child) =>
+          readUntil(
+            new FanOutShardSource(
+              sdkFanOutApi(client),
+              {
+                streamName: single,
+                shardId: child.shardId,
+                hashKeyRange: child.hashKeyRange,
+                position: { type: 'TRIM_HORIZON' },
+              },
+              observer(logs),
+              { consumerArn: arn, clock: systemClock },
+            ),
+            abort.signal,
+            (rs) => rs.length >= 10,
+            20_000,
+          ),
+        ),
+      );
+      const expected = ['high', 'low'].flatMap((p) => Array.from({ length: 10 }, (_, i) => `${p}-${i}`));
+      expect(fromChildren.flat().map(recordText).sort()).toEqual(expected.sort());
+    } finally {
+      abort.abort();
+      client.destroy();
+      await deleteStream(admin, single);
     }
   }, 60_000);
 });

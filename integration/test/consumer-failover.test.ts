@@ -3,7 +3,6 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingKeys, putKeys } from '../fixtures/consumer-helpers.js';
 import { ConsumerInstance } from '../fixtures/consumer-process.js';
-import { getBackend } from '../src/backend.js';
 import { dynamoClient, kinesisClient } from '../src/clients.js';
 import { isProcessAlive } from '../src/process-check.js';
 import { createStateTable, deleteTable } from '../src/state-table.js';
@@ -11,7 +10,6 @@ import { createStream, deleteStream } from '../src/streams.js';
 import { uniqueName } from '../src/unique-name.js';
 import { waitFor } from '../src/wait-for.js';
 
-const backend = getBackend();
 const FAILOVER_MS = 3000;
 const SCAN_MS = 1000;
 const CHECKPOINT_RECORDS = 50;
@@ -76,7 +74,10 @@ describe('consumer: two instances in separate processes sharing DynamoDB state',
     expect(new Set([...a.owned, ...b.owned]).size).toBe(4);
     const aShards = [...a.owned];
 
-    await waitFor(() => a.records.length > 200 && b.records.length > 200, { timeoutMs: 20_000, description: 'both deliver' });
+    await waitFor(() => a.records.length > 200 && b.records.length > 200, {
+      timeoutMs: 20_000,
+      description: 'both deliver',
+    });
     await a.kill();
     const killedAt = Date.now();
     await waitFor(() => b.owned.length === 4, { timeoutMs: 20_000, description: 'B owns all 4 shards' });
@@ -88,16 +89,25 @@ describe('consumer: two instances in separate processes sharing DynamoDB state',
     await new Promise((resolve) => setTimeout(resolve, 1000));
     producing = false;
     await producer;
-    const missing = () => missingKeys(keys, [...a.records, ...b.records].map((r) => r.k));
-    await waitFor(() => missing().length === 0, { timeoutMs: 30_000, description: 'every key delivered' }).catch(
-      (error: Error) => {
-        throw new Error(`${error.message}: ${missing().length} of ${keys.length} missing, e.g. ${missing().slice(0, 3)}`);
-      },
-    );
+    const missing = () =>
+      missingKeys(
+        keys,
+        [...a.records, ...b.records].map((r) => r.k),
+      );
+    await waitFor(() => missing().length === 0, {
+      timeoutMs: 30_000,
+      description: 'every key delivered',
+    }).catch((error: Error) => {
+      throw new Error(
+        `${error.message}: ${missing().length} of ${keys.length} missing, e.g. ${missing().slice(0, 3)}`,
+      );
+    });
     // Re-delivered after the takeover: only what A processed after its last checkpoint, per shard.
     const fromA = new Set(a.records.map((r) => r.k));
     const again = b.records.filter((r) => fromA.has(r.k));
-    console.log(`[consumer-failover] ${again.length} records re-delivered after kill -9 (bound ${2 * (CHECKPOINT_RECORDS + 1)})`);
+    console.log(
+      `[consumer-failover] ${again.length} records re-delivered after kill -9 (bound ${2 * (CHECKPOINT_RECORDS + 1)})`,
+    );
     expect(again.every((r) => aShards.includes(r.s))).toBe(true);
     expect(again.length).toBeLessThanOrEqual(aShards.length * (CHECKPOINT_RECORDS + 1));
     expect(a.errors).toEqual([]);
@@ -110,10 +120,17 @@ describe('consumer: two instances in separate processes sharing DynamoDB state',
     await putKeys(kinesis, stream, more);
     const c = new ConsumerInstance(config('instance-c'));
     instances.push(c);
-    await waitFor(() => missingKeys(more, c.records.map((r) => r.k)).length === 0, {
-      timeoutMs: 20_000,
-      description: 'C delivers the new records',
-    });
+    await waitFor(
+      () =>
+        missingKeys(
+          more,
+          c.records.map((r) => r.k),
+        ).length === 0,
+      {
+        timeoutMs: 20_000,
+        description: 'C delivers the new records',
+      },
+    );
     const old = c.records.filter((r) => !r.k.startsWith('m-'));
     console.log(`[consumer-failover] restart after graceful close re-delivered ${old.length} records`);
     // Only the record each shard's loop held when B closed (not yet processed) comes again.

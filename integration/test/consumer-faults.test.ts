@@ -1,6 +1,12 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { type KinesisConsumerOptions, KinesisConsumer } from '@kinesis-ts/consumer';
-import { type KinesisRecord, LifecycleError, recordText, type StateAdapter, ValidationError } from '@kinesis-ts/core';
+import { KinesisConsumer, type KinesisConsumerOptions } from '@kinesis-ts/consumer';
+import {
+  type KinesisRecord,
+  LifecycleError,
+  recordText,
+  type StateAdapter,
+  ValidationError,
+} from '@kinesis-ts/core';
 import { MemoryState } from '@kinesis-ts/state-memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertShardOrder, missingKeys, putKeys } from '../fixtures/consumer-helpers.js';
@@ -177,13 +183,19 @@ describe('consumer under injected faults (kinesalite behind a fault proxy)', () 
     await expect(unknown[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(LifecycleError);
 
     const stream = streams[0]!;
-    const consumer = new KinesisConsumer({ streamName: stream, initialPosition: 'TRIM_HORIZON', runner: 'inline' });
+    const consumer = new KinesisConsumer({
+      streamName: stream,
+      initialPosition: 'TRIM_HORIZON',
+      runner: 'inline',
+    });
     for await (const _record of consumer) break;
     await expect(consumer[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(LifecycleError);
     await expect(consumer.run(() => {})).rejects.toBeInstanceOf(LifecycleError);
 
     expect(() => new KinesisConsumer({ streamName: 'bad name!' })).toThrow(ValidationError);
     expect(() => new KinesisConsumer({ streamName: stream, maxBufferedRecords: 0 })).toThrow(ValidationError);
-    expect(() => new KinesisConsumer({ streamName: stream, renewIntervalMs: 20_000 })).toThrow(ValidationError);
+    expect(() => new KinesisConsumer({ streamName: stream, renewIntervalMs: 20_000 })).toThrow(
+      ValidationError,
+    );
   }, 60_000);
 });

@@ -11,7 +11,9 @@ function runDemo(args: string[]): Promise<{ code: number | null; stdout: string;
       cwd: EXAMPLES,
       stdio: ['ignore', 'pipe', 'pipe'],
       // The demo starts its own emulators: hide the suite's endpoints from it.
-      env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_ENDPOINT_URL'))),
+      env: Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_ENDPOINT_URL')),
+      ),
     });
     let stdout = '';
     let stderr = '';
@@ -27,7 +29,14 @@ function runDemo(args: string[]): Promise<{ code: number | null; stdout: string;
 }
 
 it('pnpm demo: produces, kills one of two consumer instances halfway, and consumes every record', async () => {
-  const { code, stdout, stderr } = await runDemo(['--records', '3000', '--duration', '8', '--failover-ms', '2000']);
+  const { code, stdout, stderr } = await runDemo([
+    '--records',
+    '3000',
+    '--duration',
+    '8',
+    '--failover-ms',
+    '2000',
+  ]);
   if (code !== 0) console.log(stdout, stderr);
   expect(code).toBe(0);
   // Plain lines (not a TTY): no cursor movement.

@@ -82,7 +82,8 @@ it('producer-aggregation, consumer-dynamodb and batch-handler examples work end 
   const lastSequence = new Map<string, string>();
   for (const r of report.results) {
     const previous = lastSequence.get(r.shardId);
-    if (previous === undefined || BigInt(r.sequenceNumber) > BigInt(previous)) lastSequence.set(r.shardId, r.sequenceNumber);
+    if (previous === undefined || BigInt(r.sequenceNumber) > BigInt(previous))
+      lastSequence.set(r.shardId, r.sequenceNumber);
   }
   expect(leases).toHaveLength(lastSequence.size);
   for (const lease of leases) expect(lease.checkpoint?.sequenceNumber).toBe(lastSequence.get(lease.shardId));

@@ -69,12 +69,21 @@ export async function startEmulators(): Promise<Emulators> {
     kinesisConfig: { ...common, endpoint: ready.kinesis },
     dynamoConfig: { ...common, endpoint: ready.dynamodb },
     kinesis: (overrides = {}) => {
-      const client = new KinesisClient({ ...common, endpoint: ready.kinesis, requestHandler: httpHandler(), ...overrides });
+      const client = new KinesisClient({
+        ...common,
+        endpoint: ready.kinesis,
+        requestHandler: httpHandler(),
+        ...overrides,
+      });
       clients.push(client);
       return client;
     },
     dynamo: () => {
-      const client = new DynamoDBClient({ ...common, endpoint: ready.dynamodb, requestHandler: httpHandler() });
+      const client = new DynamoDBClient({
+        ...common,
+        endpoint: ready.dynamodb,
+        requestHandler: httpHandler(),
+      });
       clients.push(client);
       return client;
     },

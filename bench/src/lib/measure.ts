@@ -56,7 +56,8 @@ export function fmt(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return 'n/a';
   if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
   if (Math.abs(n) >= 10) return n.toFixed(1);
-  return n.toFixed(2);
+  if (Math.abs(n) >= 0.1 || n === 0) return n.toFixed(2);
+  return n.toPrecision(3);
 }
 
 export function median(values: readonly number[]): number {

@@ -34,11 +34,19 @@ export interface BenchResult {
 /** Prints a result as a table. */
 export function printResult(result: BenchResult): void {
   const columns = [...new Set(result.sides.flatMap((s) => Object.keys(s.figures)))];
-  const rows = [['side', ...columns], ...result.sides.map((s) => [s.label, ...columns.map((c) => fmt(s.figures[c]))])];
+  const rows = [
+    ['side', ...columns],
+    ...result.sides.map((s) => [s.label, ...columns.map((c) => fmt(s.figures[c]))]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const line = (r: string[]): string =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   console.log(`\n## ${result.name} (${result.durationSeconds.toFixed(1)} s)`);
-  console.log(`inputs: ${Object.entries(result.inputs).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')}`);
+  console.log(
+    `inputs: ${Object.entries(result.inputs)
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(', ')}`,
+  );
   console.log(line(rows[0]!));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows.slice(1)) console.log(line(r));

@@ -27,7 +27,12 @@ export function payload(size: number, seed = 0): Buffer {
 }
 
 /** Writes `count` plain records of `size` bytes with random partition keys (PutRecords, 500 a call, 4 in flight). */
-export async function fillStream(kinesis: KinesisClient, stream: string, count: number, size: number): Promise<void> {
+export async function fillStream(
+  kinesis: KinesisClient,
+  stream: string,
+  count: number,
+  size: number,
+): Promise<void> {
   const data = payload(size);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -68,7 +73,13 @@ export async function bareGetRecordsLoop(
   await Promise.all(
     shards.map(async (shardId) => {
       let iterator = (
-        await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))
+        await kinesis.send(
+          new GetShardIteratorCommand({
+            StreamName: stream,
+            ShardId: shardId,
+            ShardIteratorType: 'TRIM_HORIZON',
+          }),
+        )
       ).ShardIterator;
       while (iterator !== undefined && iterator !== null && read < count) {
         const result = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));

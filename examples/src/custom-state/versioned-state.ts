@@ -1,41 +1,48 @@
 /**
  * A custom state adapter in about 100 lines: leases as JSON values in any store with compare-and-set
  * ({@link VersionedStore}). Every write reads the lease, checks the caller's fence, and writes with a
- * compare-and-set on the version it read; when another write slipped in, it starts over, so the
- * fence is always checked against what is stored. `versioned-state.test.ts` runs the conformance suite.
+ * compare-and-set on the version it read; when another write slipped in between, it starts over, so
+ * the fence is always checked against what is stored. `versioned-state.test.ts` runs the
+ * conformance suite of `@kinesis-ts/core/testing` on it.
  */
 import {
   type Checkpoint,
   ErrorCode,
+  type LeaseFence as Fence,
   type Lease,
   LeaseConflictError,
-  type LeaseFence,
   LeaseLostError,
   type LeaseOperation,
-  type LeaseScope,
   LifecycleError,
   type ListLeasesOptions,
+  type LeaseScope as Scope,
   type StateAdapter,
 } from '@kinesis-ts/core';
 import type { VersionedStore } from './versioned-store.js';
 
-type Stored = Omit<Lease, 'updatedAt'> & { updatedAt: string };
-
-const prefix = (s: LeaseScope): string => `${JSON.stringify([s.consumerGroup, s.streamName])}/`;
-const keyOf = (s: LeaseScope, shardId: string): string => `${prefix(s)}${shardId}`;
+const prefix = (s: Scope): string => `${JSON.stringify([s.consumerGroup, s.streamName])}/`;
+const keyOf = (s: Scope, shardId: string): string => `${prefix(s)}${shardId}`;
+const encode = (lease: Lease): string => JSON.stringify({ ...lease, updatedAt: new Date() });
 const decode = (value: string): Lease => {
-  const stored = JSON.parse(value) as Stored;
-  return { ...stored, updatedAt: new Date(stored.updatedAt) };
+  const lease = JSON.parse(value) as Lease & { updatedAt: string };
+  return { ...lease, updatedAt: new Date(lease.updatedAt) };
 };
+/** A copy with the counter moved on (take, renew, release and end do that; checkpoint does not). */
+const bump = (l: Lease, patch: Partial<Lease>): Lease => ({
+  ...l,
+  ...patch,
+  leaseCounter: l.leaseCounter + 1,
+});
+const position = (c: Checkpoint): Checkpoint => ({
+  sequenceNumber: c.sequenceNumber,
+  subSequenceNumber: c.subSequenceNumber,
+});
 
 /** Leases and checkpoints in a {@link VersionedStore}; instances on the same store share them. */
 export class VersionedState implements StateAdapter {
-  readonly #store: VersionedStore;
   #phase: 'new' | 'started' | 'closed' = 'new';
 
-  constructor(store: VersionedStore) {
-    this.#store = store;
-  }
+  constructor(private readonly store: VersionedStore) {}
 
   async start(): Promise<void> {
     if (this.#phase === 'closed') throw new LifecycleError(ErrorCode.CLOSED, 'VersionedState is closed');
@@ -46,83 +53,108 @@ export class VersionedState implements StateAdapter {
     this.#phase = 'closed';
   }
 
-  async listLeases(scope: LeaseScope, options: ListLeasesOptions = {}): Promise<Lease[]> {
+  async listLeases(s: Scope, options: ListLeasesOptions = {}): Promise<Lease[]> {
     this.#ready();
     options.signal?.throwIfAborted();
-    return (await this.#store.list(prefix(scope))).map((entry) => decode(entry.value));
+    return (await this.store.list(prefix(s))).map((entry) => decode(entry.value));
   }
 
-  async getLease(scope: LeaseScope, shardId: string): Promise<Lease | null> {
+  async getLease(s: Scope, shardId: string): Promise<Lease | null> {
     this.#ready();
-    const entry = await this.#store.get(keyOf(scope, shardId));
+    const entry = await this.store.get(keyOf(s, shardId));
     return entry === undefined ? null : decode(entry.value);
   }
 
-  async getCheckpoint(scope: LeaseScope, shardId: string): Promise<Checkpoint | null> {
-    return (await this.getLease(scope, shardId))?.checkpoint ?? null;
+  async getCheckpoint(s: Scope, shardId: string): Promise<Checkpoint | null> {
+    return (await this.getLease(s, shardId))?.checkpoint ?? null;
   }
 
-  async createLease(scope: LeaseScope, shardId: string, options: { parentShardIds?: readonly string[] } = {}): Promise<Lease> {
+  async createLease(s: Scope, shardId: string, options: { parentShardIds?: readonly string[] } = {}) {
     this.#ready();
-    const { consumerGroup, streamName } = scope;
-    const lease: Lease = { consumerGroup, streamName, shardId, owner: null, leaseCounter: 0, checkpoint: null, parentShardIds: [...(options.parentShardIds ?? [])], ended: false, pendingOwner: null };
+    const parentShardIds = [...(options.parentShardIds ?? [])];
+    const lease: Lease = {
+      ...s,
+      shardId,
+      owner: null,
+      leaseCounter: 0,
+      checkpoint: null,
+      parentShardIds,
+      ended: false,
+      pendingOwner: null,
+    };
     for (;;) {
-      const existing = await this.#store.get(keyOf(scope, shardId));
+      const existing = await this.store.get(keyOf(s, shardId));
       if (existing !== undefined) return decode(existing.value);
-      if (await this.#store.compareAndSet(keyOf(scope, shardId), this.#encode(lease), undefined)) return { ...lease, updatedAt: new Date() };
+      const value = encode(lease);
+      if (await this.store.compareAndSet(keyOf(s, shardId), value, undefined)) return decode(value);
     }
   }
 
-  takeLease(scope: LeaseScope, shardId: string, fence: LeaseFence, newOwner: string): Promise<Lease> {
-    return this.#write(scope, shardId, fence, 'take', (l) => ({ ...l, owner: newOwner, leaseCounter: l.leaseCounter + 1, pendingOwner: null }));
+  takeLease(s: Scope, shardId: string, f: Fence, newOwner: string): Promise<Lease> {
+    return this.#write(s, shardId, f, 'take', (l) => bump(l, { owner: newOwner, pendingOwner: null }));
   }
 
-  renewLease(scope: LeaseScope, shardId: string, fence: LeaseFence): Promise<Lease> {
-    return this.#write(scope, shardId, fence, 'renew', (l) => ({ ...l, leaseCounter: l.leaseCounter + 1 }));
+  renewLease(s: Scope, shardId: string, f: Fence): Promise<Lease> {
+    return this.#write(s, shardId, f, 'renew', (l) => bump(l, {}));
   }
 
-  checkpoint(scope: LeaseScope, shardId: string, fence: LeaseFence, checkpoint: Checkpoint): Promise<Lease> {
-    const { sequenceNumber, subSequenceNumber } = checkpoint;
-    return this.#write(scope, shardId, fence, 'checkpoint', (l) => ({ ...l, checkpoint: { sequenceNumber, subSequenceNumber } }));
+  checkpoint(s: Scope, shardId: string, f: Fence, checkpoint: Checkpoint): Promise<Lease> {
+    return this.#write(s, shardId, f, 'checkpoint', (l) => ({ ...l, checkpoint: position(checkpoint) }));
   }
 
-  releaseLease(scope: LeaseScope, shardId: string, fence: LeaseFence, options: { handoff?: boolean } = {}): Promise<Lease> {
-    return this.#write(scope, shardId, fence, 'release', (l) => ({ ...l, owner: options.handoff ? l.pendingOwner : null, pendingOwner: null, leaseCounter: l.leaseCounter + 1 }));
+  releaseLease(s: Scope, shardId: string, f: Fence, options: { handoff?: boolean } = {}): Promise<Lease> {
+    const owner = (l: Lease): string | null => (options.handoff ? l.pendingOwner : null);
+    return this.#write(s, shardId, f, 'release', (l) => bump(l, { owner: owner(l), pendingOwner: null }));
   }
 
-  markShardEnded(scope: LeaseScope, shardId: string, fence: LeaseFence, last?: Checkpoint): Promise<Lease> {
-    const checkpoint = last && { sequenceNumber: last.sequenceNumber, subSequenceNumber: last.subSequenceNumber };
-    return this.#write(scope, shardId, fence, 'end', (l) => ({ ...l, ended: true, checkpoint: checkpoint ?? l.checkpoint, leaseCounter: l.leaseCounter + 1 }));
+  markShardEnded(s: Scope, shardId: string, f: Fence, last?: Checkpoint): Promise<Lease> {
+    const checkpoint = (l: Lease) => (last === undefined ? l.checkpoint : position(last));
+    return this.#write(s, shardId, f, 'end', (l) => bump(l, { ended: true, checkpoint: checkpoint(l) }));
   }
 
-  requestHandoff(scope: LeaseScope, shardId: string, fence: LeaseFence, requester: string): Promise<Lease> {
-    // Only the owner must match (it keeps renewing); a different pending requester is a conflict.
-    return this.#write(scope, shardId, fence, 'handoff', (l) => ({ ...l, pendingOwner: requester }), (l) => l.owner !== null && l.owner === fence.owner && (l.pendingOwner === null || l.pendingOwner === requester));
+  requestHandoff(s: Scope, shardId: string, f: Fence, requester: string): Promise<Lease> {
+    // Only the owner must match (it keeps renewing); another requester already pending is a conflict.
+    const allowed = (l: Lease) =>
+      l.owner !== null && l.owner === f.owner && (l.pendingOwner ?? requester) === requester;
+    return this.#write(s, shardId, f, 'handoff', (l) => ({ ...l, pendingOwner: requester }), allowed);
   }
 
-  /** Read, check the fence, compare-and-set on the version read; start over if the version moved. */
-  async #write(scope: LeaseScope, shardId: string, fence: LeaseFence, operation: LeaseOperation, next: (lease: Lease) => Lease, allowed?: (lease: Lease) => boolean): Promise<Lease> {
+  /** Reads, checks the fence, compare-and-sets on the version read; starts over if the version moved. */
+  async #write(
+    s: Scope,
+    shardId: string,
+    f: Fence,
+    operation: LeaseOperation,
+    next: (l: Lease) => Lease,
+    allowed?: (l: Lease) => boolean,
+  ) {
     this.#ready();
     const ownerWrite = operation !== 'take' && operation !== 'handoff';
+    const fenced = (l: Lease) =>
+      l.owner === f.owner && l.leaseCounter === f.leaseCounter && !(ownerWrite && l.owner === null);
     for (;;) {
-      const entry = await this.#store.get(keyOf(scope, shardId));
+      const entry = await this.store.get(keyOf(s, shardId));
       const current = entry === undefined ? null : decode(entry.value);
-      const ok = current !== null && (allowed ? allowed(current) : current.owner === fence.owner && current.leaseCounter === fence.leaseCounter && !(ownerWrite && current.owner === null));
-      if (!ok) {
-        const details = { ...scope, shardId, operation, expectedOwner: fence.owner, expectedCounter: fence.leaseCounter, actualOwner: current?.owner ?? null, actualCounter: current?.leaseCounter ?? null };
+      if (entry === undefined || current === null || !(allowed ?? fenced)(current)) {
+        const actual = { actualOwner: current?.owner ?? null, actualCounter: current?.leaseCounter ?? null };
+        const details = {
+          ...s,
+          shardId,
+          operation,
+          expectedOwner: f.owner,
+          expectedCounter: f.leaseCounter,
+          ...actual,
+        };
         throw ownerWrite ? new LeaseLostError(details) : new LeaseConflictError(details);
       }
-      const updated = next(current);
-      if (await this.#store.compareAndSet(entry!.key, this.#encode(updated), entry!.version)) return { ...updated, updatedAt: new Date() };
+      const value = encode(next(current));
+      if (await this.store.compareAndSet(entry.key, value, entry.version)) return decode(value);
     }
-  }
-
-  #encode(lease: Lease): string {
-    return JSON.stringify({ ...lease, updatedAt: new Date().toISOString() });
   }
 
   #ready(): void {
-    if (this.#phase === 'new') throw new LifecycleError(ErrorCode.NOT_STARTED, 'VersionedState is not started: call start() first');
+    if (this.#phase === 'new')
+      throw new LifecycleError(ErrorCode.NOT_STARTED, 'VersionedState is not started');
     if (this.#phase === 'closed') throw new LifecycleError(ErrorCode.CLOSED, 'VersionedState is closed');
   }
 }

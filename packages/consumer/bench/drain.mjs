@@ -40,8 +40,12 @@ let emulator;
 if (endpoint === undefined) {
   // kinesalite in its own process, so the CPU and RSS figures below are the consumer's alone.
   const script = `const s = require('kinesalite')({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 });
-    s.listen(0, '127.0.0.1', () => process.send(s.address().port));`;
-  emulator = spawn(process.execPath, ['-e', script], { cwd: `${root}integration`, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    s.listen(0, '127.0.0.1', () => process.send(s.address().port));
+    process.on('disconnect', () => process.exit(0));`;
+  emulator = spawn(process.execPath, ['-e', script], {
+    cwd: `${root}integration`,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const port = await new Promise((resolve) => emulator.once('message', resolve));
   endpoint = `http://127.0.0.1:${port}`;
 }
@@ -55,6 +59,11 @@ const client = new KinesisClient({
 });
 
 const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const cpuMsOf = (pid) => {
+  // utime + stime in clock ticks (100 per second on Linux).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
 const rssOf = (pid) => {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) * 1024 : Number.NaN;
@@ -66,7 +75,8 @@ async function fill(stream, count, size) {
   const started = Date.now();
   for (let i = 0; i < count; i += 500) {
     const Records = [];
-    for (let j = i; j < Math.min(count, i + 500); j++) Records.push({ PartitionKey: `key-${j}`, Data: payload });
+    for (let j = i; j < Math.min(count, i + 500); j++)
+      Records.push({ PartitionKey: `key-${j}`, Data: payload });
     const out = await client.send(new PutRecordsCommand({ StreamName: stream, Records }));
     if (out.FailedRecordCount) throw new Error('PutRecords failed');
   }
@@ -81,7 +91,11 @@ async function bareSdk(stream) {
   await Promise.all(
     Shards.map(async (shard) => {
       let { ShardIterator } = await client.send(
-        new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+        new GetShardIteratorCommand({
+          StreamName: stream,
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
       );
       for (;;) {
         const out = await client.send(new GetRecordsCommand({ ShardIterator, Limit: 10_000 }));
@@ -95,22 +109,37 @@ async function bareSdk(stream) {
 }
 
 async function drain(stream, runner, count) {
-  const consumer = new KinesisConsumer({ streamName: stream, runner, initialPosition: 'TRIM_HORIZON', clientConfig });
+  const consumer = new KinesisConsumer({
+    streamName: stream,
+    runner,
+    initialPosition: 'TRIM_HORIZON',
+    clientConfig,
+  });
   const started = Date.now();
   const cpu = process.cpuUsage();
   let n = 0;
   let firstAt = 0;
   let shardRss = [];
+  let shardCpuMs = 0;
   for await (const _record of consumer) {
     if (n === 0) firstAt = Date.now();
     n += 1;
     if (n === count) {
-      shardRss = Object.values(consumer.shardProcessIds).map(rssOf);
+      const pids = Object.values(consumer.shardProcessIds);
+      shardRss = pids.map(rssOf);
+      shardCpuMs = pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
       break;
     }
   }
   const ended = Date.now();
-  return { n, ms: ended - started, steadyMs: ended - firstAt, cpu: process.cpuUsage(cpu), shardRss };
+  return {
+    n,
+    ms: ended - started,
+    steadyMs: ended - firstAt,
+    cpu: process.cpuUsage(cpu),
+    shardRss,
+    shardCpuMs,
+  };
 }
 
 const line = (label, total, ms, cpu, extra = '') => {
@@ -132,7 +161,9 @@ for (const runner of ['process', 'thread', 'inline']) {
     r.ms,
     r.cpu,
     `; from first record: ${Math.round((r.n / r.steadyMs) * 1000)} rec/s${
-      r.shardRss.length > 0 ? `; shard process RSS ${r.shardRss.map(mib).join(', ')}` : ''
+      r.shardRss.length > 0
+        ? `; shard processes: CPU ${r.shardCpuMs} ms (${((r.shardCpuMs * 1000) / r.n).toFixed(1)} µs/rec, incl. start-up), RSS ${r.shardRss.map(mib).join(', ')}`
+        : ''
     }`,
   );
 }

@@ -1,6 +1,6 @@
 import type { KinesisRecord } from '@kinesis-ts/core';
 import { describe, expect, it } from 'vitest';
-import { packRecords, unpackRecords } from './batch-codec.js';
+import { packRecords, transferables, unpackRecords } from './batch-codec.js';
 
 describe('batch codec', () => {
   it('round-trips a batch through one buffer and structured clone', () => {
@@ -38,5 +38,9 @@ describe('batch codec', () => {
       })),
     );
     expect(Buffer.isBuffer(out[0]!.data)).toBe(true);
+    const fresh = packRecords(records);
+    const buffers = transferables(fresh);
+    expect(new Set(buffers).size).toBe(5);
+    expect(buffers[0]!.byteLength).toBe(5); // the payload buffer is the batch's own, not the shared pool
   });
 });

@@ -32,7 +32,9 @@ export function packRecords(records: readonly KinesisRecord[]): PackedRecords {
     total += records[i]!.data.byteLength;
   }
   offsets[n] = total;
-  const data = Buffer.allocUnsafe(total);
+  // Not from the shared pool: the buffer belongs to this batch alone, so a worker thread can
+  // transfer it instead of copying it.
+  const data = Buffer.allocUnsafeSlow(total);
   const partitionKeys = new Array<string>(n);
   const sequenceNumbers = new Array<string>(n);
   const subSequenceNumbers = new Uint32Array(n);
@@ -68,6 +70,13 @@ export function packRecords(records: readonly KinesisRecord[]): PackedRecords {
     explicitHashKeys,
     encryptionTypes,
   };
+}
+
+/** The buffers of a packed batch, each owned by the batch alone (for a transfer list). */
+export function transferables(packed: PackedRecords): ArrayBuffer[] {
+  return [packed.data, packed.offsets, packed.subSequenceNumbers, packed.arrivals, packed.aggregated].map(
+    (view) => view.buffer as ArrayBuffer,
+  );
 }
 
 /**

@@ -166,6 +166,23 @@ describe('KinesisConsumer (inline runner)', () => {
     }
   });
 
+  it('run(): close() called from inside a handler does not wait for itself', async () => {
+    const fake = new FakeKinesis();
+    fill(fake, 2, 10);
+    const store = new MemoryStateStore();
+    const c = consumer(fake, { state: new MemoryState({ store }), checkpointInterval: { records: 1 } });
+    let calls = 0;
+    const running = c.run(async () => {
+      calls += 1;
+      await c.close();
+    });
+    await until(running);
+    expect(calls).toBeGreaterThanOrEqual(1);
+    const state = new MemoryState({ store });
+    await state.start();
+    expect((await state.listLeases(scope)).map((l) => l.owner)).toEqual([null, null]);
+  });
+
   it('run(): a handler error closes the consumer and rejects run() with it; the batch is not checkpointed', async () => {
     const fake = new FakeKinesis();
     fill(fake, 1, 5);
@@ -212,6 +229,49 @@ describe('KinesisConsumer (inline runner)', () => {
       expect(ended).toEqual([parent]);
       await until(c.close());
     }
+  });
+
+  it('hands a lease over gracefully: the owner checkpoints what it processed, the new owner continues there', async () => {
+    const fake = new FakeKinesis();
+    fill(fake, 2, 30);
+    const store = new MemoryStateStore();
+    const options = {
+      maxRecordsPerCall: 5,
+      failoverTimeMs: 3000,
+      leaseScanIntervalMs: 500,
+      checkpointInterval: { records: 1000, ms: 60_000 },
+    };
+    const a = consumer(fake, { ...options, state: new MemoryState({ store }), instanceId: 'a' });
+    const itA = a[Symbol.asyncIterator]();
+    const fromA = await take(itA, 10);
+    expect(a.ownedShards).toHaveLength(2);
+    const b = consumer(fake, { ...options, state: new MemoryState({ store }), instanceId: 'b' });
+    const released: string[] = [];
+    a.on('leaseReleased', (e) => released.push(e.reason));
+    const itB = b[Symbol.asyncIterator]();
+    const fromB: KinesisRecord[] = [];
+    // A keeps reading while B asks for one lease; both loops run until every record was seen.
+    const seen = () => new Set([...fromA, ...fromB].map((r) => r.partitionKey)).size;
+    const pumpA = (async () => {
+      while (seen() < 60) {
+        const result = await itA.next();
+        if (result.done) return;
+        fromA.push(result.value);
+      }
+    })();
+    while (seen() < 60) {
+      const result = await until(itB.next(), 30_000);
+      if (result.done) break;
+      fromB.push(result.value);
+    }
+    expect(released).toEqual(['handoff']);
+    expect(a.ownedShards).toHaveLength(1);
+    expect(b.ownedShards).toHaveLength(1);
+    // Only the record A's loop held when the handoff came may be delivered twice.
+    const keysA = new Set(fromA.map((r) => r.partitionKey));
+    expect(fromB.filter((r) => keysA.has(r.partitionKey)).length).toBeLessThanOrEqual(1);
+    await until(Promise.all([a.close(), b.close()]));
+    await pumpA;
   });
 
   it('stops a shard whose lease another instance took, without checkpointing it', async () => {

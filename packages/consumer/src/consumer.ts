@@ -2,12 +2,14 @@
  * KinesisConsumer: the public face. Reads every shard this instance holds a lease for and delivers
  * user records through an async iterator or a batch handler, with batched checkpoints.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   ErrorCode,
   isKinesisTsError,
   type KinesisRecord,
   type KinesisTsError,
+  LeaseLostError,
   LifecycleError,
   type Logger,
   prefixLogger,
@@ -54,6 +56,9 @@ export interface BatchContext {
 export type BatchHandler = (records: KinesisRecord[], context: BatchContext) => Promise<void> | void;
 
 type Mode = 'iterator' | 'run' | null;
+
+/** The shard session whose batch handler is running (to spot `close()` called from a handler). */
+const handlerScope = new AsyncLocalStorage<ShardSession>();
 
 /**
  * Reads a Kinesis stream: `for await (const record of consumer)` or `consumer.run(handler)`.
@@ -256,6 +261,17 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
       options: this.#o,
       events: this.#events,
       logger: this.#logger,
+      hashKeyRange: async () => {
+        try {
+          return (await this.#coordinator?.shardRange(shardId)) ?? null;
+        } catch (error) {
+          this.#logger.warn('hash-key range unknown; aggregated records are not filtered by range', {
+            shardId,
+            error: String((error as Error)?.message ?? error),
+          });
+          return null;
+        }
+      },
       workerClient: () => this.#workerSetup(),
       credentials: () => this.#credentials(),
       onRecords: (s) => this.#onRecords(s),
@@ -467,8 +483,17 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
           },
         };
         try {
-          await handler(records, context);
+          await handlerScope.run(session, () => handler(records, context));
         } catch (error) {
+          if (abort.signal.aborted || error instanceof LeaseLostError) {
+            // The shard stopped here (lease lost or handed over, closing): the batch is not
+            // checkpointed and the new owner reads it again. Not a reason to stop the consumer.
+            this.#logger.warn('batch handler failed after its shard stopped', {
+              shardId: session.shardId,
+              error: String((error as Error)?.message ?? error),
+            });
+            return;
+          }
           this.#fail(error);
           return;
         }
@@ -496,7 +521,12 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     await this.#startPromise?.catch(() => {});
     await this.#coordinator?.close();
     for (const abort of this.#aborts.values()) abort.abort();
-    await Promise.all([...this.#inflight.values()]);
+    // A handler that calls close() itself is not waited for (it would wait for itself); its batch
+    // is not checkpointed and comes again after a restart.
+    const caller = handlerScope.getStore();
+    await Promise.all(
+      [...this.#inflight].filter(([session]) => session !== caller).map(([, running]) => running),
+    );
     await Promise.all([...this.#live].map((session) => session.stop('close')));
     this.#live.clear();
     this.#sessions.clear();

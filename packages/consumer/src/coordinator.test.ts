@@ -245,6 +245,28 @@ describe('Coordinator', () => {
     await a.coordinator.close();
   });
 
+  it('lists the shards again for the hash-key range of a shard it has not seen yet', async () => {
+    const fake = new FakeKinesis();
+    fake.createStream('s', 1);
+    const a = await started(instance(fake, new MemoryStateStore(), 'A'));
+    await a.coordinator.start();
+    const child = fake.addChild('s', 'shardId-000000000001', ['shardId-000000000000'], {
+      startingHashKey: '0',
+      endingHashKey: '99',
+    });
+    const before = fake.calls.filter((c) => c.op === 'ListShards').length;
+    expect(await a.coordinator.shardRange(child.shardId)).toEqual({
+      startingHashKey: '0',
+      endingHashKey: '99',
+    });
+    expect(await a.coordinator.shardRange(child.shardId)).toEqual({
+      startingHashKey: '0',
+      endingHashKey: '99',
+    });
+    expect(fake.calls.filter((c) => c.op === 'ListShards').length).toBe(before + 1);
+    await a.coordinator.close();
+  });
+
   it('rejects start with STREAM_NOT_FOUND for an unknown stream', async () => {
     const fake = new FakeKinesis();
     const a = await started(instance(fake, new MemoryStateStore(), 'A'));

@@ -129,6 +129,18 @@ export class Coordinator {
     return this.#shards.get(shardId);
   }
 
+  /**
+   * The hash-key range of a shard, listing the stream's shards once more when the shard is not known
+   * yet. `null` when ListShards does not know it either.
+   */
+  async shardRange(shardId: string): Promise<ShardInfo['hashKeyRange']> {
+    const known = this.#shards.get(shardId)?.hashKeyRange;
+    if (known) return known;
+    for (const shard of await listAllShards(this.#o.api, this.#o.scope.streamName))
+      this.#shards.set(shard.shardId, shard);
+    return this.#shards.get(shardId)?.hashKeyRange ?? null;
+  }
+
   /** Forgets a held lease (after it was released or lost). */
   drop(shardId: string): void {
     this.#held.delete(shardId);

@@ -45,7 +45,7 @@ describe('PollingShardReader', () => {
     expect(b1.records.map((r) => r.partitionKey)).toEqual(['k0']);
     expect(b1.millisBehindLatest).toBeGreaterThan(0);
     await next(reader, 1, 200);
-    await next(reader, 1, 200); // k2: caught up now
+    await next(reader, 5, 200); // k2 (a partial page): caught up now
     await next(reader, 1, 1000); // empty
     const gets = fake.calls.filter((c) => c.op === 'GetRecords').map((c) => c.at);
     const gaps = gets.slice(1).map((at, i) => at - gets[i]!);
@@ -53,6 +53,19 @@ describe('PollingShardReader', () => {
     expect(gaps[1]).toBe(200);
     expect(gaps[2]).toBe(1000);
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(200);
+  });
+
+  it('polls fast after a full page even when the service reports no lag', async () => {
+    const { fake, reader } = setup();
+    for (let i = 0; i < 4; i++) fake.put('s', SHARD, `k${i}`, `v${i}`);
+    const original = fake.getRecords.bind(fake);
+    fake.getRecords = async (input) => ({ ...(await original(input)), MillisBehindLatest: 0 });
+    await next(reader, 2, 0);
+    await next(reader, 2, 200); // full page: 200 ms
+    await next(reader, 2, 200); // full page again
+    await next(reader, 2, 1000); // empty: 1 s
+    const gets = fake.calls.filter((c) => c.op === 'GetRecords').map((c) => c.at);
+    expect(gets.slice(1).map((at, i) => at - gets[i]!)).toEqual([200, 200, 1000]);
   });
 
   it('backs off on throttling with growing delays and reports each throttle', async () => {

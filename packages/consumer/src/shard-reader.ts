@@ -41,7 +41,9 @@ export interface PollingReaderOptions {
 }
 
 /**
- * Reads one shard by polling. Tracks the last Kinesis record it returned so an expired iterator is
+ * Reads one shard by polling: the next call follows `minPollIntervalMs` after a response that showed
+ * the shard behind the tip (`millisBehindLatest` > 0, or a page filled to its limit), else
+ * `idlePollIntervalMs`. Tracks the last Kinesis record it returned so an expired iterator is
  * re-created right after it (AFTER_SEQUENCE_NUMBER); a start `AFTER` a checkpoint uses
  * AT_SEQUENCE_NUMBER and skips the user records at or before the checkpoint, because the checkpoint
  * may point inside a KPL aggregate.
@@ -102,11 +104,14 @@ export class PollingShardReader implements ShardRecordSource {
         );
         this.#failures = 0;
         this.#backoffMs = 0;
+        const raw = output.Records ?? [];
+        const full = raw.length > 0 && raw.length >= Math.min(10_000, limit);
         return this.#accept(
-          output.Records ?? [],
+          raw,
           output.NextShardIterator,
           output.MillisBehindLatest,
           output.ChildShards,
+          full,
         );
       } catch (error) {
         signal.throwIfAborted();
@@ -181,6 +186,7 @@ export class PollingShardReader implements ShardRecordSource {
     nextIterator: string | undefined,
     millisBehindLatest: number | undefined,
     childShards: ChildShard[] | undefined,
+    full: boolean,
   ): RecordBatch {
     const shardId = this.#spec.shardId;
     const records: KinesisRecord[] = [];
@@ -214,8 +220,10 @@ export class PollingShardReader implements ShardRecordSource {
     this.#iterator = nextIterator ?? null;
     const ended = this.#iterator === null;
     const clock = this.#options.clock;
+    // Behind the tip (or a page filled to its limit, whatever the service reports): fast; caught up: slow.
+    const fast = behind > 0 || full;
     this.#nextCallAt =
-      clock.now() + (behind > 0 ? this.#options.minPollIntervalMs : this.#options.idlePollIntervalMs);
+      clock.now() + (fast ? this.#options.minPollIntervalMs : this.#options.idlePollIntervalMs);
     return {
       records,
       bytes,

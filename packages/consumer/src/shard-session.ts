@@ -52,6 +52,11 @@ export interface ShardSessionDeps {
     client: WorkerClientConfig;
     credentials: TransferableCredentials | null;
   }>;
+  /**
+   * The shard's hash-key range when `spec` has none (a shard this instance has not listed yet, e.g. a
+   * child created from another instance's ChildShards). `null` turns the KCL hash-range filter off.
+   */
+  readonly hashKeyRange?: () => Promise<ShardReadSpec['hashKeyRange']>;
   /** Fresh credentials for a worker that asked. */
   readonly credentials: () => Promise<TransferableCredentials | null>;
   /** Records became available. */
@@ -97,10 +102,13 @@ export class ShardSession {
   #heartbeatTimer: TimerHandle | null = null;
   #stopPromise: Promise<void> | null = null;
   #millisBehindLatest = 0;
+  #spec: ShardReadSpec;
+  readonly #stopRequested = new AbortController();
 
   constructor(deps: ShardSessionDeps) {
     this.#d = deps;
     this.shardId = deps.spec.shardId;
+    this.#spec = deps.spec;
     this.checkpointer = new Checkpointer({
       lease: deps.held,
       records: deps.options.checkpointRecords,
@@ -156,7 +164,7 @@ export class ShardSession {
   start(): void {
     if (this.#state !== 'idle') return;
     this.#state = 'running';
-    void this.#spawn(this.#d.spec.position);
+    void this.#spawn(this.#spec.position);
   }
 
   /** True when a record can be handed out now. */
@@ -211,6 +219,8 @@ export class ShardSession {
    * position is checkpointed and the lease released (to the pending owner for `handoff`). Idempotent.
    */
   stop(mode: 'close' | 'handoff' | 'lost'): Promise<void> {
+    // Also ends a pending restart backoff and the retries of a shard-end write.
+    this.#stopRequested.abort();
     this.#stopPromise ??= this.#stop(mode);
     return this.#stopPromise;
   }
@@ -255,6 +265,9 @@ export class ShardSession {
     const { runner, options, events, logger } = this.#d;
     let setup: { client: WorkerClientConfig; credentials: TransferableCredentials | null };
     try {
+      if (this.#spec.hashKeyRange === null && this.#d.hashKeyRange !== undefined) {
+        this.#spec = { ...this.#spec, hashKeyRange: await this.#d.hashKeyRange() };
+      }
       setup = await this.#d.workerClient();
     } catch (error) {
       this.#crash(`could not prepare the shard worker: ${String((error as Error)?.message ?? error)}`);
@@ -286,12 +299,15 @@ export class ShardSession {
     this.#unreturnedBytes = 0;
     worker.send({
       type: 'start',
-      spec: { ...this.#d.spec, position },
+      spec: { ...this.#spec, position },
       reader: {
         minPollIntervalMs: options.minPollIntervalMs,
         idlePollIntervalMs: options.idlePollIntervalMs,
         maxRecordsPerCall: options.maxRecordsPerCall,
-        minFetchRecords: Math.max(1, Math.min(options.maxRecordsPerCall, Math.ceil(options.maxBufferedRecords / 2))),
+        minFetchRecords: Math.max(
+          1,
+          Math.min(options.maxRecordsPerCall, Math.ceil(options.maxBufferedRecords / 2)),
+        ),
         heartbeatIntervalMs: Math.max(50, Math.floor(options.heartbeatTimeoutMs / 5)),
       },
       client: setup.client,
@@ -385,7 +401,15 @@ export class ShardSession {
         this.#heartbeatTimer = null;
         if (worker !== this.#worker || !this.active) return;
         if (clock.now() - this.#lastMessageAt > heartbeatTimeoutMs) {
-          this.#crash(`shard worker hung: no message for ${heartbeatTimeoutMs} ms`);
+          // Let messages that queued up while this event loop was busy arrive before judging.
+          setImmediate(() => {
+            if (worker !== this.#worker || !this.active) return;
+            if (clock.now() - this.#lastMessageAt > heartbeatTimeoutMs) {
+              this.#crash(`shard worker hung: no message for ${heartbeatTimeoutMs} ms`);
+            } else {
+              this.#armHeartbeat(worker);
+            }
+          });
           return;
         }
         this.#armHeartbeat(worker);
@@ -421,16 +445,19 @@ export class ShardSession {
     }
     this.#state = 'restarting';
     const backoff = Math.min(10_000, 500 * 2 ** (crashes - 1));
-    void sleep(backoff, options.clock).then(() => {
-      if (this.#state !== 'restarting') return;
-      this.#restarts += 1;
-      this.#state = 'running';
-      const position: StartPosition =
-        this.#lastReceived === null
-          ? this.#d.spec.position
-          : { type: 'AFTER', checkpoint: this.#lastReceived };
-      void this.#spawn(position);
-    });
+    void sleep(backoff, options.clock, this.#stopRequested.signal).then(
+      () => {
+        if (this.#state !== 'restarting') return;
+        this.#restarts += 1;
+        this.#state = 'running';
+        const position: StartPosition =
+          this.#lastReceived === null
+            ? this.#spec.position
+            : { type: 'AFTER', checkpoint: this.#lastReceived };
+        void this.#spawn(position);
+      },
+      () => {},
+    );
   }
 
   async #quarantine(reason: string, crashes: number): Promise<void> {
@@ -453,6 +480,7 @@ export class ShardSession {
   async #finishShard(): Promise<void> {
     const { held, events, options } = this.#d;
     await this.#stopWorker();
+    let endedWritten = false;
     for (;;) {
       if (held.lost !== null) {
         this.checkpointer.stop();
@@ -460,8 +488,10 @@ export class ShardSession {
         return;
       }
       try {
-        const final = this.checkpointer.processed;
-        await held.markEnded(final ?? undefined);
+        if (!endedWritten) {
+          await held.markEnded(this.checkpointer.processed ?? undefined);
+          endedWritten = true;
+        }
         this.checkpointer.stop();
         await held.release();
         break;
@@ -473,7 +503,14 @@ export class ShardSession {
           return;
         }
         events.emit('error', asError(error, 'marking the shard ended failed', this.shardId));
-        await sleep(options.renewIntervalMs, options.clock);
+        try {
+          await sleep(options.renewIntervalMs, options.clock, this.#stopRequested.signal);
+        } catch {
+          // close() while the store is failing: leave the lease to expire; its records were processed.
+          this.checkpointer.stop();
+          this.#state = 'stopped';
+          return;
+        }
       }
     }
     this.#state = 'stopped';

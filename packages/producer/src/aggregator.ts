@@ -53,7 +53,11 @@ export class Aggregator {
       };
       this.#open.set(shardId, open);
     }
-    const input = { data: record.data, partitionKey: record.partitionKey, explicitHashKey: record.explicitHashKey };
+    const input = {
+      data: record.data,
+      partitionKey: record.partitionKey,
+      explicitHashKey: record.explicitHashKey,
+    };
     if (open.builder.tryAdd(input)) {
       if (open.records.length === 0) {
         open.firstArrivedAt = record.arrivedAt;

@@ -14,7 +14,11 @@ export interface BackoffOptions {
  * Delay before retry number `attempt` (1 = first retry): a uniformly random value in
  * `[0, min(maxDelay, baseDelay * 2^(attempt-1))]`. `random` returns values in `[0, 1)`.
  */
-export function fullJitterDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
+export function fullJitterDelay(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
   const exponent = Math.max(0, Math.min(attempt - 1, 30));
   const cap = Math.min(options.maxDelay, options.baseDelay * 2 ** exponent);
   return Math.floor(random() * (cap + 1));

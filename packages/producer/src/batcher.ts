@@ -31,6 +31,9 @@ export interface NextBatch {
   readonly wakeAt: number | undefined;
 }
 
+/** Shortest pause of a shard whose token bucket ran dry (ms). */
+const THROTTLE_PAUSE_MS = 50;
+
 /** Inserts by `seq`, keeping the queue sorted (appends are the common case). */
 function insertSorted(queue: PutEntry[], entry: PutEntry): void {
   let i = queue.length;
@@ -50,6 +53,8 @@ export class Batcher {
   readonly #options: BatcherOptions;
   readonly #queues = new Map<string, PutEntry[]>();
   readonly #inFlightKeys = new Map<string, number>();
+  /** Shards whose token bucket ran dry, with when to look at them again. */
+  readonly #throttledUntil = new Map<string, number>();
   #size = 0;
   #round = 0;
 
@@ -96,41 +101,40 @@ export class Batcher {
 
   /** Decides the next request at `now`; `force` sends whatever is eligible without waiting. */
   next(now: number, force: boolean): NextBatch {
+    const { maxCount, maxBytes } = this.#options;
+    // Deadlines grow with `seq` inside a shard (arrival order), so expired entries form a prefix.
     const expired: PutEntry[] = [];
+    for (const [shardId, queue] of this.#queues) {
+      let k = 0;
+      while (k < queue.length && now > queue[k]!.deadline) k++;
+      if (k === 0) continue;
+      expired.push(...queue.splice(0, k));
+      if (queue.length === 0) this.#queues.delete(shardId);
+    }
+    this.#size -= expired.length;
     let eligibleCount = 0;
     let eligibleBytes = 0;
     let dueAt: number | undefined;
     let retryAt: number | undefined;
-    for (const [shardId, queue] of this.#queues) {
-      let kept: PutEntry[] | undefined;
-      for (let i = 0; i < queue.length; i++) {
-        const entry = queue[i]!;
-        if (now > entry.deadline) {
-          kept ??= queue.slice(0, i);
-          expired.push(entry);
-          continue;
-        }
-        kept?.push(entry);
+    let due = false;
+    // Stops as soon as a request is due, so a large backlog is not rescanned on every call.
+    scan: for (const queue of this.#queues.values()) {
+      for (const entry of queue) {
         if (entry.notBefore > now) {
           retryAt = min(retryAt, entry.notBefore);
           continue;
         }
         eligibleCount++;
         eligibleBytes += entry.size;
-        dueAt = min(dueAt, entry.attempts > 0 ? entry.notBefore : entry.dueAt);
-      }
-      if (kept !== undefined) {
-        if (kept.length === 0) this.#queues.delete(shardId);
-        else this.#queues.set(shardId, kept);
+        const at = entry.attempts > 0 ? entry.notBefore : entry.dueAt;
+        dueAt = min(dueAt, at);
+        if (force || at <= now || eligibleCount >= maxCount || eligibleBytes >= maxBytes) {
+          due = true;
+          break scan;
+        }
       }
     }
-    this.#size -= expired.length;
-    const due =
-      force ||
-      (dueAt !== undefined && dueAt <= now) ||
-      eligibleCount >= this.#options.maxCount ||
-      eligibleBytes >= this.#options.maxBytes;
-    if (!due || eligibleCount === 0) return { batch: [], expired, wakeAt: min(dueAt, retryAt) };
+    if (!due) return { batch: [], expired, wakeAt: min(dueAt, retryAt) };
     return this.#take(now, expired, retryAt);
   }
 
@@ -147,6 +151,14 @@ export class Batcher {
       const shardId = shardIds[(start + s) % shardIds.length]!;
       const queue = this.#queues.get(shardId)!;
       const bucket = this.#options.bucket(shardId);
+      const until = this.#throttledUntil.get(shardId);
+      if (until !== undefined) {
+        if (until > now) {
+          wakeAt = min(wakeAt, until);
+          continue;
+        }
+        this.#throttledUntil.delete(shardId);
+      }
       const blocked = ordered ? new Set<string>() : undefined;
       const taken = new Set<PutEntry>();
       for (const entry of queue) {
@@ -163,7 +175,11 @@ export class Batcher {
           continue;
         }
         if (bucket !== undefined && !bucket.tryTake(1, entry.size)) {
-          wakeAt = min(wakeAt, now + Math.max(1, bucket.waitTime(1, entry.size)));
+          // Let the bucket refill for a while, so the shard's next records leave in one request
+          // rather than one tiny request per refilled token.
+          const until = now + Math.max(THROTTLE_PAUSE_MS, bucket.waitTime(1, entry.size));
+          this.#throttledUntil.set(shardId, until);
+          wakeAt = min(wakeAt, until);
           break;
         }
         taken.add(entry);
@@ -177,7 +193,11 @@ export class Batcher {
         }
       }
       if (taken.size > 0) {
-        const rest = queue.filter((e) => !taken.has(e));
+        let prefix = 0;
+        while (prefix < queue.length && taken.has(queue[prefix]!)) prefix++;
+        let rest = queue;
+        if (prefix === taken.size) queue.splice(0, prefix);
+        else rest = queue.filter((e) => !taken.has(e));
         if (rest.length === 0) this.#queues.delete(shardId);
         else this.#queues.set(shardId, rest);
       }

@@ -11,6 +11,10 @@ export {
   sdkKinesisApi,
 } from './kinesis-api.js';
 export { createKinesisClient } from './kinesis-client.js';
-export { type KinesisProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
+export {
+  type KinesisProducerOptions,
+  type ResolvedProducerOptions,
+  resolveProducerOptions,
+} from './options.js';
 export { KinesisProducer, type PutOptions, type PutResult } from './producer.js';
 export { TokenBucket, type TokenBucketRates } from './token-bucket.js';

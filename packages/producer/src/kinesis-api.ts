@@ -59,7 +59,10 @@ export interface KinesisApi {
   /** ListShards, every page. */
   listShards(streamName: string): Promise<ShardInfo[]>;
   /** PutRecords: one result per entry, in order. */
-  putRecords(streamName: string, entries: readonly PutRecordsEntry[]): Promise<readonly PutRecordsResultEntry[]>;
+  putRecords(
+    streamName: string,
+    entries: readonly PutRecordsEntry[],
+  ): Promise<readonly PutRecordsResultEntry[]>;
 }
 
 /** Wraps an SDK v3 `KinesisClient` (or anything with its `send`) as a {@link KinesisApi}. */
@@ -78,13 +81,17 @@ export function sdkKinesisApi(client: Pick<KinesisClient, 'send'>): KinesisApi {
       let nextToken: string | undefined;
       for (;;) {
         const out: ListShardsCommandOutput = await client.send(
-          new ListShardsCommand(nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken }),
+          new ListShardsCommand(
+            nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken },
+          ),
         );
         for (const shard of out.Shards ?? []) {
           if (shard.ShardId === undefined || shard.HashKeyRange === undefined) continue;
           shards.push({
             shardId: shard.ShardId,
-            hashKeyRange: parseHashKeyRange(shard.HashKeyRange as { StartingHashKey: string; EndingHashKey: string }),
+            hashKeyRange: parseHashKeyRange(
+              shard.HashKeyRange as { StartingHashKey: string; EndingHashKey: string },
+            ),
             open: shard.SequenceNumberRange?.EndingSequenceNumber === undefined,
           });
         }

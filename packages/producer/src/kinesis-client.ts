@@ -2,10 +2,10 @@
  * Builds the SDK client the producer talks to Kinesis with.
  */
 
-import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /**
  * A `KinesisClient` from `config` (SDK default chain for whatever is missing: `AWS_REGION`,

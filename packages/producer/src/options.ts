@@ -103,7 +103,13 @@ function fail(option: string, message: string, value: unknown): never {
   });
 }
 
-function int(option: string, value: unknown, fallback: number, minimum: number, maximum = Number.MAX_SAFE_INTEGER): number {
+function int(
+  option: string,
+  value: unknown,
+  fallback: number,
+  minimum: number,
+  maximum = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum || value > maximum) {
     fail(option, `must be an integer in ${minimum}..${maximum}`, value);
@@ -122,7 +128,8 @@ export function resolveProducerOptions(options: KinesisProducerOptions): Resolve
   if (runner !== 'process' && runner !== 'inline') fail('runner', "must be 'process' or 'inline'", runner);
   if (runner === 'process') {
     for (const name of ['client', 'kinesisApi', 'clock', 'random'] as const) {
-      if (options[name] !== undefined) fail(name, "needs runner: 'inline' (it cannot cross to the background process)", '…');
+      if (options[name] !== undefined)
+        fail(name, "needs runner: 'inline' (it cannot cross to the background process)", '…');
     }
   }
   const whenFull = options.whenFull ?? 'wait';
@@ -134,7 +141,13 @@ export function resolveProducerOptions(options: KinesisProducerOptions): Resolve
       fail('aggregation', 'must be a boolean or { maxBytes }', options.aggregation);
     }
     aggregation = {
-      maxBytes: int('aggregation.maxBytes', options.aggregation.maxBytes, KPL_DEFAULT_MAX_AGGREGATE_BYTES, 64, MAX_RECORD_SIZE_BYTES * 10),
+      maxBytes: int(
+        'aggregation.maxBytes',
+        options.aggregation.maxBytes,
+        KPL_DEFAULT_MAX_AGGREGATE_BYTES,
+        64,
+        MAX_RECORD_SIZE_BYTES * 10,
+      ),
     };
   }
   const retry = options.retry ?? {};
@@ -148,7 +161,8 @@ export function resolveProducerOptions(options: KinesisProducerOptions): Resolve
       bytesPerSecond: int('rateLimit.bytesPerSecond', rl.bytesPerSecond, 1024 * 1024, 1),
     };
   }
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('onEvent', 'must be a function', options.onEvent);
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
+    fail('onEvent', 'must be a function', options.onEvent);
   return {
     pipeline: {
       streamName,
@@ -159,8 +173,20 @@ export function resolveProducerOptions(options: KinesisProducerOptions): Resolve
       rateLimit,
       ordered: options.ordered ?? false,
       maxConcurrentRequests: int('maxConcurrentRequests', options.maxConcurrentRequests, 8, 1, 1000),
-      maxBatchRecords: int('maxBatchRecords', options.maxBatchRecords, MAX_PUT_RECORDS_COUNT, 1, MAX_PUT_RECORDS_COUNT),
-      maxBatchBytes: int('maxBatchBytes', options.maxBatchBytes, MAX_PUT_RECORDS_BYTES, 1, MAX_PUT_RECORDS_BYTES),
+      maxBatchRecords: int(
+        'maxBatchRecords',
+        options.maxBatchRecords,
+        MAX_PUT_RECORDS_COUNT,
+        1,
+        MAX_PUT_RECORDS_COUNT,
+      ),
+      maxBatchBytes: int(
+        'maxBatchBytes',
+        options.maxBatchBytes,
+        MAX_PUT_RECORDS_BYTES,
+        1,
+        MAX_PUT_RECORDS_BYTES,
+      ),
     },
     maxOutstandingRecords: int('maxOutstandingRecords', options.maxOutstandingRecords, 100_000, 1),
     maxOutstandingBytes: int('maxOutstandingBytes', options.maxOutstandingBytes, 64 * 1024 * 1024, 1),

@@ -9,10 +9,10 @@ import {
   effectiveHashKey,
   isKinesisTsError,
   KinesisTsError,
-  type Logger,
   LifecycleError,
-  systemClock,
+  type Logger,
   silentLogger,
+  systemClock,
   type TimerHandle,
   validatePartitionKey,
 } from '@kinesis-ts/core';
@@ -73,7 +73,8 @@ interface FlushWaiter {
 
 /** Serializes an error into the failure shape acks carry. */
 function failureOf(error: unknown): { code: ErrorCode; message: string; context: Record<string, unknown> } {
-  if (isKinesisTsError(error)) return { code: error.code, message: error.message, context: { ...error.context } };
+  if (isKinesisTsError(error))
+    return { code: error.code, message: error.message, context: { ...error.context } };
   return { code: ErrorCode.KINESIS_REQUEST_FAILED, message: String(error), context: {} };
 }
 
@@ -115,6 +116,7 @@ export class ProducerPipeline {
   #stopped = false;
   #closing = false;
   #pending = 0;
+  readonly #pendingIds = new Set<number>();
   #maxId = 0;
   #inFlight = 0;
   #flushWaiters: FlushWaiter[] = [];
@@ -199,6 +201,7 @@ export class ProducerPipeline {
     const failures: RecordAck[] = [];
     for (const record of records) {
       this.#pending++;
+      this.#pendingIds.add(record.id);
       if (record.id > this.#maxId) this.#maxId = record.id;
       let hashKey: bigint;
       try {
@@ -245,11 +248,18 @@ export class ProducerPipeline {
     for (const entry of this.#aggregator.add(record, shardId, version)) this.#batcher.push(entry);
   }
 
-  /** Sends everything buffered now; resolves when every record added before the call has settled. */
-  flush(): Promise<void> {
-    if (this.#pending === 0) return Promise.resolve();
+  /**
+   * Sends everything buffered now; resolves when every record added before the call (or, with
+   * `upToId`, every record with an id up to it) has settled.
+   */
+  flush(upToId?: number): Promise<void> {
+    const watermark = upToId === undefined ? this.#maxId : Math.min(upToId, this.#maxId);
+    let remaining = 0;
+    if (watermark >= this.#maxId) remaining = this.#pending;
+    else for (const id of this.#pendingIds) if (id <= watermark) remaining++;
+    if (remaining === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      this.#flushWaiters.push({ watermark: this.#maxId, remaining: this.#pending, resolve });
+      this.#flushWaiters.push({ watermark, remaining, resolve });
       this.#schedulePump();
     });
   }
@@ -265,6 +275,7 @@ export class ProducerPipeline {
 
   #settle(acks: RecordAck[]): void {
     this.#pending -= acks.length;
+    for (const ack of acks) this.#pendingIds.delete(ack.id);
     if (this.#flushWaiters.length > 0) {
       for (const ack of acks) {
         for (const waiter of this.#flushWaiters) if (ack.id <= waiter.watermark) waiter.remaining--;
@@ -361,6 +372,7 @@ export class ProducerPipeline {
     let retried = 0;
     let throttled = 0;
     let refresh = false;
+    const delays = new Map<number, number>();
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i]!;
       const outcome = outcomes[i]!;
@@ -389,10 +401,17 @@ export class ProducerPipeline {
         if (outcome.throttled) throttled++;
         entry.attempts++;
         entry.lastError = outcome.error;
-        if (now > entry.deadline) {
+        if (now >= entry.deadline) {
           expired.push(entry);
         } else {
-          entry.notBefore = Math.min(now + fullJitterDelay(entry.attempts, this.#options.retry, this.#random), entry.deadline);
+          // One draw per response and attempt count: entries that failed together retry together
+          // (in one request) instead of scattering into many small ones.
+          let delay = delays.get(entry.attempts);
+          if (delay === undefined) {
+            delay = fullJitterDelay(entry.attempts, this.#options.retry, this.#random);
+            delays.set(entry.attempts, delay);
+          }
+          entry.notBefore = Math.min(now + delay, entry.deadline);
           this.#batcher.push(entry);
         }
       } else {
@@ -402,7 +421,11 @@ export class ProducerPipeline {
             failure: {
               code: outcome.code,
               message: outcome.message,
-              context: { streamName: this.#options.streamName, error: outcome.error, attempts: entry.attempts + 1 },
+              context: {
+                streamName: this.#options.streamName,
+                error: outcome.error,
+                attempts: entry.attempts + 1,
+              },
             },
           });
         }
@@ -419,7 +442,11 @@ export class ProducerPipeline {
       durationMs: now - startedAt,
     });
     if (retried > 0) {
-      this.#logger.debug('PutRecords entries failed, retrying', { retried, throttled, entries: batch.length });
+      this.#logger.debug('PutRecords entries failed, retrying', {
+        retried,
+        throttled,
+        entries: batch.length,
+      });
     }
     if (acks.length > 0) this.#settle(acks);
     if (expired.length > 0) this.#expire(expired);

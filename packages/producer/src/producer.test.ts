@@ -1,4 +1,4 @@
-import { deaggregate, effectiveHashKey, ErrorCode, isKinesisTsError, MAX_HASH_KEY } from '@kinesis-ts/core';
+import { deaggregate, ErrorCode, effectiveHashKey, isKinesisTsError, MAX_HASH_KEY } from '@kinesis-ts/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProducerRecordError } from './errors.js';
 import type { ProducerEvent } from './events.js';
@@ -70,6 +70,21 @@ function expectLandedWhereReported(fake: FakeKinesis, payloads: string[], result
   });
 }
 
+/** Drives fake timers until `promise` settles (puts and closes need the setImmediate hand-off). */
+async function settle<T>(promise: Promise<T>, stepMs = 10, maxSteps = 100_000): Promise<T> {
+  let done = false;
+  promise.then(
+    () => {
+      done = true;
+    },
+    () => {
+      done = true;
+    },
+  );
+  for (let i = 0; i < maxSteps && !done; i++) await vi.advanceTimersByTimeAsync(stepMs);
+  return promise;
+}
+
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -91,7 +106,7 @@ describe('KinesisProducer (inline runner): collection', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(t.settled).toBe(1200);
     expectLandedWhereReported(fake, payloads, t.results as PutResult[]);
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('cuts requests by size', async () => {
@@ -104,7 +119,7 @@ describe('KinesisProducer (inline runner): collection', () => {
     expect(fake.calls.map((c) => c.entries.length)).toEqual([10, 10, 5]);
     await vi.advanceTimersByTimeAsync(0);
     expect(t.settled).toBe(25);
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('waits bufferTime for a partial request, and flush() sends at once', async () => {
@@ -121,7 +136,32 @@ describe('KinesisProducer (inline runner): collection', () => {
     expect(fake.calls).toHaveLength(2);
     await flushed;
     await expect(second).resolves.toMatchObject({ sequenceNumber: expect.any(String) });
-    await producer.close();
+    await settle(producer.close());
+  });
+
+  it('flush() waits only for records put before it, even when later ones never settle', async () => {
+    const fake = new FakeKinesis();
+    fake.entryFault = (entry) => (text(entry.Data) === 'later' ? 'InternalFailure' : undefined);
+    const { producer } = make(
+      { bufferTime: 60_000, recordTtl: 600_000, retry: { baseDelay: 10, maxDelay: 10 } },
+      fake,
+    );
+    const first = producer.put('first');
+    let flushed = false;
+    const flushing = producer.flush().then(() => {
+      flushed = true;
+    });
+    const later = producer.put('later');
+    later.catch(() => {});
+    await vi.advanceTimersByTimeAsync(100);
+    expect(flushed).toBe(true);
+    await flushing;
+    await expect(first).resolves.toMatchObject({ shardId: expect.any(String) });
+    expect(fake.stored.map((r) => text(r.data))).toEqual(['first']);
+    expect(fake.calls.length).toBeGreaterThan(2); // 'later' keeps being retried meanwhile
+    fake.entryFault = undefined;
+    await settle(producer.close());
+    await expect(later).resolves.toMatchObject({ shardId: expect.any(String) });
   });
 
   it('coalesces put() calls of one tick into one hand-off, and generates spreading keys', async () => {
@@ -134,16 +174,21 @@ describe('KinesisProducer (inline runner): collection', () => {
     for (const r of fake.stored) perShard.set(r.shardId, (perShard.get(r.shardId) ?? 0) + 1);
     expect(perShard.size).toBe(4);
     for (const n of perShard.values()) expect(n).toBeGreaterThan(50);
-    await producer.close();
+    await settle(producer.close());
   });
 });
 
 describe('KinesisProducer: failures', () => {
   it('retries only the failed entries of a partial failure', async () => {
     const fake = new FakeKinesis();
-    fake.entryFault = (_entry, index, call) =>
-      call === 0 && (index === 1 || index === 3) ? 'ProvisionedThroughputExceededException' : undefined;
-    const { producer, events } = make({ bufferTime: 0, retry: { baseDelay: 100, maxDelay: 100 } }, fake);
+    fake.entryFault = (entry, _index, call) =>
+      call === 0 && ['p1', 'p3'].includes(text(entry.Data))
+        ? 'ProvisionedThroughputExceededException'
+        : undefined;
+    const { producer, events } = make(
+      { bufferTime: 0, retry: { baseDelay: 100, maxDelay: 100 }, random: () => 0.9999999 },
+      fake,
+    );
     const payloads = ['p0', 'p1', 'p2', 'p3', 'p4'];
     const t = track(payloads.map((p) => producer.put(p)));
     await vi.advanceTimersByTimeAsync(0);
@@ -151,36 +196,42 @@ describe('KinesisProducer: failures', () => {
     expect(t.settled).toBe(3);
     await vi.advanceTimersByTimeAsync(100);
     expect(fake.calls).toHaveLength(2);
-    expect(fake.calls[1]!.entries.map((e) => text(e.Data))).toEqual(['p1', 'p3']);
+    expect(fake.calls[1]!.entries.map((e) => text(e.Data)).sort()).toEqual(['p1', 'p3']);
     expect(t.settled).toBe(5);
     expect(fake.stored.map((r) => text(r.data)).sort()).toEqual(payloads);
     expectLandedWhereReported(fake, payloads, t.results as PutResult[]);
     expect(events.find((e) => e.type === 'putRecords')).toMatchObject({ retried: 2, throttled: 2 });
     expect(producer.stats()).toMatchObject({ retried: 2, throttled: 2, recordsAcknowledged: 5 });
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('backs off with full jitter inside the exponential window', async () => {
     const fake = new FakeKinesis();
     fake.entryFault = (_e, _i, call) => (call < 4 ? 'ProvisionedThroughputExceededException' : undefined);
     // random() just under 1: each delay is the top of its window: 100, 200, 400, 800.
-    const { producer } = make({ bufferTime: 0, retry: { baseDelay: 100, maxDelay: 5000 }, random: () => 0.9999999 }, fake);
+    const { producer } = make(
+      { bufferTime: 0, retry: { baseDelay: 100, maxDelay: 5000 }, random: () => 0.9999999 },
+      fake,
+    );
     const start = Date.now();
     const done = producer.put('x');
     await vi.advanceTimersByTimeAsync(2000);
     await done;
     expect(fake.calls.map((c) => c.at - start)).toEqual([0, 100, 300, 700, 1500]);
-    await producer.close();
+    await settle(producer.close());
 
     const fake2 = new FakeKinesis();
     fake2.entryFault = (_e, _i, call) => (call < 4 ? 'ProvisionedThroughputExceededException' : undefined);
-    const p2 = make({ bufferTime: 0, retry: { baseDelay: 100, maxDelay: 5000 }, random: () => 0 }, fake2).producer;
+    const p2 = make(
+      { bufferTime: 0, retry: { baseDelay: 100, maxDelay: 5000 }, random: () => 0 },
+      fake2,
+    ).producer;
     const start2 = Date.now();
     const done2 = p2.put('x');
     await vi.advanceTimersByTimeAsync(0);
     await done2;
     expect(fake2.calls.map((c) => c.at - start2)).toEqual([0, 0, 0, 0, 0]);
-    await p2.close();
+    await settle(p2.close());
   });
 
   it('retries a failed request (throttled) as a whole', async () => {
@@ -193,13 +244,16 @@ describe('KinesisProducer: failures', () => {
     expect(fake.calls).toHaveLength(2);
     expect(t.settled).toBe(2);
     expect(t.errors.every((e) => e === undefined)).toBe(true);
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('rejects with RECORD_EXPIRED holding the record after recordTtl, never earlier', async () => {
     const fake = new FakeKinesis();
     fake.entryFault = (entry) => (text(entry.Data) === 'doomed' ? 'InternalFailure' : undefined);
-    const { producer, events } = make({ bufferTime: 0, recordTtl: 1000, retry: { baseDelay: 100, maxDelay: 200 } }, fake);
+    const { producer, events } = make(
+      { bufferTime: 0, recordTtl: 1000, retry: { baseDelay: 100, maxDelay: 200 } },
+      fake,
+    );
     const start = Date.now();
     const doomed = producer.put('doomed', { partitionKey: 'k1' });
     const fine = producer.put('fine');
@@ -219,7 +273,7 @@ describe('KinesisProducer: failures', () => {
     expect((error as ProducerRecordError).context).toMatchObject({ lastError: 'InternalFailure' });
     await expect(fine).resolves.toMatchObject({ shardId: expect.any(String) });
     expect(events.some((e) => e.type === 'expired' && e.records === 1)).toBe(true);
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('rejects every put() with STREAM_NOT_FOUND for an unknown stream, and start() too', async () => {
@@ -236,7 +290,7 @@ describe('KinesisProducer: failures', () => {
     const late = producer.put('c');
     await vi.advanceTimersByTimeAsync(500);
     await expect(late).resolves.toMatchObject({ shardId: expect.any(String) });
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('rejects bad input on that call only', async () => {
@@ -266,10 +320,12 @@ describe('KinesisProducer: failures', () => {
     await vi.advanceTimersByTimeAsync(0);
     await expect(good).resolves.toMatchObject({ shardId: expect.any(String) });
     expect(fake.stored.map((r) => text(r.data))).toEqual(['good']);
-    await expect(producer.put('z'.repeat(2000), { partitionKey: 'k', explicitHashKey: '0' })).resolves.toMatchObject({
+    await expect(
+      settle(producer.put('z'.repeat(2000), { partitionKey: 'k', explicitHashKey: '0' })),
+    ).resolves.toMatchObject({
       shardId: 'shardId-000000000000',
     });
-    await producer.close();
+    await settle(producer.close());
   });
 });
 
@@ -299,7 +355,7 @@ describe('KinesisProducer: ordered mode', () => {
     const t = track(promises);
     while (t.settled < promises.length) await vi.advanceTimersByTimeAsync(50);
     expect(t.errors.every((e) => e === undefined)).toBe(true);
-    await producer.close();
+    await settle(producer.close());
     const order = new Map<string, number[]>();
     for (const r of fake.stored) {
       const [key, n] = text(r.data).split(':');
@@ -333,7 +389,7 @@ describe('KinesisProducer: rate limits and backpressure', () => {
     expect(t.settled).toBe(150);
     await vi.advanceTimersByTimeAsync(1000);
     expect(t.settled).toBe(250);
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('keeps a shard under its bytes-per-second bucket', async () => {
@@ -344,7 +400,7 @@ describe('KinesisProducer: rate limits and backpressure', () => {
     expect(t.settled).toBe(10);
     await vi.advanceTimersByTimeAsync(1000);
     expect(t.settled).toBe(20);
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('waits for room when full (default)', async () => {
@@ -362,7 +418,7 @@ describe('KinesisProducer: rate limits and backpressure', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(fake.calls.map((c) => c.entries.length)).toEqual([10, 5]);
     expect(t.settled).toBe(15);
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('rejects with BUFFER_FULL when full and whenFull is reject', async () => {
@@ -372,8 +428,8 @@ describe('KinesisProducer: rate limits and backpressure', () => {
     await expect(producer.put('d')).rejects.toMatchObject({ code: ErrorCode.BUFFER_FULL });
     await vi.advanceTimersByTimeAsync(100);
     await Promise.all(accepted);
-    await expect(producer.put('e').then(() => 'ok')).resolves.toBe('ok');
-    await producer.close();
+    await expect(settle(producer.put('e').then(() => 'ok'))).resolves.toBe('ok');
+    await settle(producer.close());
   });
 });
 
@@ -394,13 +450,15 @@ describe('KinesisProducer: lifecycle', () => {
   it('does no I/O before the first put() or start(), and close() without use is a no-op', async () => {
     const fake = new FakeKinesis();
     const { producer } = make({}, fake);
-    await producer.close();
+    await settle(producer.close());
     expect(fake.listShardsCalls).toBe(0);
     expect(fake.calls).toHaveLength(0);
   });
 
   it('validates options with typed errors', () => {
-    expect(() => new KinesisProducer({ streamName: '' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => new KinesisProducer({ streamName: '' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
     expect(() => new KinesisProducer({ streamName: 's', bufferTime: -1 })).toThrow(/bufferTime/);
     expect(() => new KinesisProducer({ streamName: 's', maxBatchRecords: 501 })).toThrow(/maxBatchRecords/);
     expect(() => new KinesisProducer({ streamName: 's', kinesisApi: new FakeKinesis() })).toThrow(/inline/);
@@ -423,10 +481,12 @@ describe('KinesisProducer: aggregation and shard map', () => {
       const shard = fake.shards.find((s) => s.shardId === stored.shardId)!;
       for (const inner of deaggregate({ ...stored, approximateArrivalTimestamp: new Date(0) })) {
         const key = effectiveHashKey(inner);
-        expect(key >= shard.hashKeyRange.startingHashKey && key <= shard.hashKeyRange.endingHashKey).toBe(true);
+        expect(key >= shard.hashKeyRange.startingHashKey && key <= shard.hashKeyRange.endingHashKey).toBe(
+          true,
+        );
       }
     }
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('respects aggregation maxBytes', async () => {
@@ -435,42 +495,58 @@ describe('KinesisProducer: aggregation and shard map', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(t.settled).toBe(500);
     for (const stored of fake.stored) expect(stored.data.byteLength).toBeLessThanOrEqual(4096);
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('refreshes the shard map when a record lands on an unexpected shard', async () => {
     const fake = new FakeKinesis({ shards: 1 });
     const { producer, events } = make({ bufferTime: 0 }, fake);
-    await producer.put('before');
+    await settle(producer.put('before'));
     expect(fake.listShardsCalls).toBe(1);
     // Split the only shard in two: the producer's map is now stale.
     const parent = fake.shards[0]!;
     const mid = MAX_HASH_KEY / 2n;
     fake.shards = [
       { ...parent, open: false },
-      { shardId: 'shardId-000000000001', hashKeyRange: { startingHashKey: 0n, endingHashKey: mid }, open: true },
-      { shardId: 'shardId-000000000002', hashKeyRange: { startingHashKey: mid + 1n, endingHashKey: MAX_HASH_KEY }, open: true },
+      {
+        shardId: 'shardId-000000000001',
+        hashKeyRange: { startingHashKey: 0n, endingHashKey: mid },
+        open: true,
+      },
+      {
+        shardId: 'shardId-000000000002',
+        hashKeyRange: { startingHashKey: mid + 1n, endingHashKey: MAX_HASH_KEY },
+        open: true,
+      },
     ];
-    const result = await producer.put('after', { explicitHashKey: MAX_HASH_KEY.toString() });
+    const result = await settle(producer.put('after', { explicitHashKey: MAX_HASH_KEY.toString() }));
     expect(result.shardId).toBe('shardId-000000000002');
     await vi.advanceTimersByTimeAsync(0);
     expect(fake.listShardsCalls).toBe(2);
     expect(events.some((e) => e.type === 'shardMapRefreshed' && e.openShards === 2)).toBe(true);
-    await producer.close();
+    await settle(producer.close());
   });
 
   it('re-routes an aggregate that landed on the wrong shard after resharding', async () => {
     const fake = new FakeKinesis({ shards: 1 });
     const { producer } = make({ bufferTime: 0, aggregation: true }, fake);
-    await producer.put('warm-up');
+    await settle(producer.put('warm-up'));
     const mid = MAX_HASH_KEY / 2n;
     fake.shards = [
       { ...fake.shards[0]!, open: false },
-      { shardId: 'shardId-000000000001', hashKeyRange: { startingHashKey: 0n, endingHashKey: mid }, open: true },
-      { shardId: 'shardId-000000000002', hashKeyRange: { startingHashKey: mid + 1n, endingHashKey: MAX_HASH_KEY }, open: true },
+      {
+        shardId: 'shardId-000000000001',
+        hashKeyRange: { startingHashKey: 0n, endingHashKey: mid },
+        open: true,
+      },
+      {
+        shardId: 'shardId-000000000002',
+        hashKeyRange: { startingHashKey: mid + 1n, endingHashKey: MAX_HASH_KEY },
+        open: true,
+      },
     ];
     const payloads = Array.from({ length: 50 }, (_, i) => `r${i}`);
-    const results = await Promise.all(payloads.map((p) => producer.put(p)));
+    const results = await settle(Promise.all(payloads.map((p) => producer.put(p))));
     const hashOf = (i: number) => {
       const stored = fake.stored.find((s) => s.sequenceNumber === results[i]!.sequenceNumber)!;
       const inner = deaggregate({ ...stored, approximateArrivalTimestamp: new Date(0) });
@@ -482,6 +558,6 @@ describe('KinesisProducer: aggregation and shard map', () => {
       const key = hashOf(i);
       expect(key >= shard.hashKeyRange.startingHashKey && key <= shard.hashKeyRange.endingHashKey).toBe(true);
     });
-    await producer.close();
+    await settle(producer.close());
   });
 });

@@ -20,7 +20,11 @@ import type { ProducerEvent, ProducerStats } from './events.js';
 import { Fifo } from './fifo.js';
 import { sdkKinesisApi } from './kinesis-api.js';
 import { createKinesisClient } from './kinesis-client.js';
-import { type KinesisProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
+import {
+  type KinesisProducerOptions,
+  type ResolvedProducerOptions,
+  resolveProducerOptions,
+} from './options.js';
 import type { IncomingRecord, StreamInfo } from './pipeline.js';
 import { InlineRunner } from './runners/inline.js';
 import { ProcessRunner } from './runners/process.js';
@@ -47,6 +51,8 @@ export interface PutResult {
 }
 
 interface Outstanding {
+  /** Order of the put() call (1, 2, ...). */
+  readonly seq: number;
   readonly record: UserRecord;
   readonly bytes: Uint8Array;
   readonly partitionKey: string;
@@ -81,6 +87,7 @@ export class KinesisProducer {
   readonly #pending = new Map<number, Outstanding>();
   #outstandingBytes = 0;
   #nextId = 0;
+  #putSeq = 0;
   #batch: IncomingRecord[] = [];
   #batchScheduled = false;
   readonly #handoffs = new Set<Promise<void>>();
@@ -130,7 +137,11 @@ export class KinesisProducer {
               ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
             }),
         );
-      return new InlineRunner(api, r.pipeline, callbacks, { clock: r.clock, logger: r.logger, random: o.random });
+      return new InlineRunner(api, r.pipeline, callbacks, {
+        clock: r.clock,
+        logger: r.logger,
+        random: o.random,
+      });
     }
     return new ProcessRunner(
       {
@@ -151,7 +162,10 @@ export class KinesisProducer {
    * lazily. Rejects with `STREAM_NOT_FOUND` for an unknown stream (a later call tries again).
    */
   async start(): Promise<void> {
-    if (this.#closed) throw new LifecycleError(ErrorCode.CLOSED, 'producer is closed', { context: { streamName: this.streamName } });
+    if (this.#closed)
+      throw new LifecycleError(ErrorCode.CLOSED, 'producer is closed', {
+        context: { streamName: this.streamName },
+      });
     await this.#ensureStarted();
   }
 
@@ -186,7 +200,9 @@ export class KinesisProducer {
   put(data: string | Uint8Array, options: PutOptions = {}): Promise<PutResult> {
     if (this.#closed) {
       return Promise.reject(
-        new LifecycleError(ErrorCode.CLOSED, 'put() after close()', { context: { streamName: this.streamName } }),
+        new LifecycleError(ErrorCode.CLOSED, 'put() after close()', {
+          context: { streamName: this.streamName },
+        }),
       );
     }
     let item: Outstanding;
@@ -200,9 +216,13 @@ export class KinesisProducer {
       const size = bytes.byteLength + Buffer.byteLength(partitionKey, 'utf8');
       const limit = this.#info?.maxRecordSizeBytes;
       if (limit !== undefined && size > limit) {
-        throw new ValidationError(ErrorCode.RECORD_TOO_LARGE, `record is ${size} bytes, over the stream's limit of ${limit}`, {
-          context: { size, limit, streamName: this.streamName },
-        });
+        throw new ValidationError(
+          ErrorCode.RECORD_TOO_LARGE,
+          `record is ${size} bytes, over the stream's limit of ${limit}`,
+          {
+            context: { size, limit, streamName: this.streamName },
+          },
+        );
       }
       const r = this.#resolved;
       if (
@@ -225,10 +245,11 @@ export class KinesisProducer {
         resolve = res;
         reject = rej;
       });
-      item = { record, bytes, partitionKey, explicitHashKey, size, resolve, reject };
+      item = { seq: this.#putSeq + 1, record, bytes, partitionKey, explicitHashKey, size, resolve, reject };
     } catch (error) {
       return Promise.reject(error);
     }
+    this.#putSeq = item.seq;
     this.#stats.recordsPut++;
     this.#queue.push(item);
     this.#queuedBytes += item.size;
@@ -247,7 +268,8 @@ export class KinesisProducer {
       if (head === undefined) break;
       if (
         this.#pending.size > 0 &&
-        (this.#pending.size + 1 > r.maxOutstandingRecords || this.#outstandingBytes + head.size > r.maxOutstandingBytes)
+        (this.#pending.size + 1 > r.maxOutstandingRecords ||
+          this.#outstandingBytes + head.size > r.maxOutstandingBytes)
       ) {
         break;
       }
@@ -255,16 +277,25 @@ export class KinesisProducer {
       this.#queuedBytes -= head.size;
       if (head.size > info.maxRecordSizeBytes) {
         head.reject(
-          new ValidationError(ErrorCode.RECORD_TOO_LARGE, `record is ${head.size} bytes, over the stream's limit of ${info.maxRecordSizeBytes}`, {
-            context: { size: head.size, limit: info.maxRecordSizeBytes, streamName: this.streamName },
-          }),
+          new ValidationError(
+            ErrorCode.RECORD_TOO_LARGE,
+            `record is ${head.size} bytes, over the stream's limit of ${info.maxRecordSizeBytes}`,
+            {
+              context: { size: head.size, limit: info.maxRecordSizeBytes, streamName: this.streamName },
+            },
+          ),
         );
         continue;
       }
       const id = ++this.#nextId;
       this.#pending.set(id, head);
       this.#outstandingBytes += head.size;
-      this.#batch.push({ id, data: head.bytes, partitionKey: head.partitionKey, explicitHashKey: head.explicitHashKey });
+      this.#batch.push({
+        id,
+        data: head.bytes,
+        partitionKey: head.partitionKey,
+        explicitHashKey: head.explicitHashKey,
+      });
     }
     if (this.#batch.length > 0 && !this.#batchScheduled) {
       this.#batchScheduled = true;
@@ -306,22 +337,54 @@ export class KinesisProducer {
    * waiting for buffer room are waited for.
    */
   async accepted(): Promise<void> {
-    while (this.#queue.length > 0) {
-      if (this.#info === undefined) await this.#ensureStarted();
-      else await new Promise<void>((resolve) => this.#progress.push(resolve));
+    await this.#handOffUpTo(this.#putSeq);
+  }
+
+  /** Waits until every put with `seq <= target` left the admission queue, then hands the batch over. */
+  async #handOffUpTo(target: number): Promise<void> {
+    for (;;) {
+      const head = this.#queue.peek();
+      if (head === undefined || head.seq > target) break;
+      if (this.#info === undefined) {
+        await this.#ensureStarted();
+        continue;
+      }
+      // Blocked by the outstanding limits: have the runner send now so room frees up sooner.
+      if (this.#pending.size > 0) this.#runner!.flush().catch(() => {});
+      await new Promise<void>((resolve) => this.#progress.push(resolve));
     }
     this.#sendBatch();
     await Promise.all([...this.#handoffs]);
   }
 
-  /** Sends everything buffered now; resolves when every record put before the call has settled. */
+  /** True while a put with `seq <= target` is queued or outstanding (both are in seq order). */
+  #unsettledUpTo(target: number): boolean {
+    const head = this.#queue.peek();
+    if (head !== undefined && head.seq <= target) return true;
+    for (const item of this.#pending.values()) return item.seq <= target;
+    return false;
+  }
+
+  /** The largest record id among outstanding puts with `seq <= target`. */
+  #pendingIdUpTo(target: number): number | undefined {
+    let last: number | undefined;
+    for (const [id, item] of this.#pending) {
+      if (item.seq > target) break;
+      last = id;
+    }
+    return last;
+  }
+
+  /**
+   * Sends everything buffered now; resolves when every record put before the call has settled
+   * (records put meanwhile are not waited for).
+   */
   async flush(): Promise<void> {
-    if (this.#runner === undefined && this.#queue.length === 0) return;
-    if (this.#queue.length > 0) await this.#ensureStarted();
-    while (this.#queue.length > 0 || this.#pending.size > 0) {
-      await this.accepted();
-      await this.#runner!.flush();
-      if (this.#queue.length > 0 && this.#pending.size === 0) this.#admit();
+    const target = this.#putSeq;
+    while (this.#unsettledUpTo(target)) {
+      await this.#handOffUpTo(target);
+      const upToId = this.#pendingIdUpTo(target);
+      if (upToId !== undefined) await this.#runner!.flush(upToId);
     }
   }
 
@@ -381,7 +444,14 @@ export class KinesisProducer {
   #onCrashed(error: Error): void {
     const acks: RecordAck[] = [];
     for (const id of this.#pending.keys()) {
-      acks.push({ id, failure: { code: ErrorCode.KINESIS_REQUEST_FAILED, message: error.message, context: { streamName: this.streamName } } });
+      acks.push({
+        id,
+        failure: {
+          code: ErrorCode.KINESIS_REQUEST_FAILED,
+          message: error.message,
+          context: { streamName: this.streamName },
+        },
+      });
     }
     this.#info = undefined;
     this.#starting = undefined;

@@ -30,12 +30,14 @@ export function isThrottle(name: string): boolean {
 /** Whole-request errors that no retry can fix. */
 function fatalCode(name: string): ErrorCode | undefined {
   if (name === 'ResourceNotFoundException') return ErrorCode.STREAM_NOT_FOUND;
-  if (name === 'InvalidArgumentException' || name === 'ValidationException') return ErrorCode.KINESIS_REQUEST_FAILED;
+  if (name === 'InvalidArgumentException' || name === 'ValidationException')
+    return ErrorCode.KINESIS_REQUEST_FAILED;
   return undefined;
 }
 
 function errorName(error: unknown): string {
-  if (error instanceof Error) return error.name === 'Error' && 'code' in error ? String(error.code) : error.name;
+  if (error instanceof Error)
+    return error.name === 'Error' && 'code' in error ? String(error.code) : error.name;
   return 'UnknownError';
 }
 
@@ -60,7 +62,12 @@ export async function publish(
     const outcome: EntryOutcome =
       code === undefined
         ? { kind: 'retry', error: name, throttled: isThrottle(name) }
-        : { kind: 'fatal', code, error: name, message: error instanceof Error ? error.message : String(error) };
+        : {
+            kind: 'fatal',
+            code,
+            error: name,
+            message: error instanceof Error ? error.message : String(error),
+          };
     return batch.map(() => outcome);
   }
   return results.map((r): EntryOutcome => {

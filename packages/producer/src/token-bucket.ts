@@ -36,7 +36,10 @@ export class TokenBucket {
     const now = this.#clock.now();
     const elapsed = Math.max(0, now - this.#at) / 1000;
     this.#at = now;
-    this.#records = Math.min(this.#rates.recordsPerSecond, this.#records + elapsed * this.#rates.recordsPerSecond);
+    this.#records = Math.min(
+      this.#rates.recordsPerSecond,
+      this.#records + elapsed * this.#rates.recordsPerSecond,
+    );
     this.#bytes = Math.min(this.#rates.bytesPerSecond, this.#bytes + elapsed * this.#rates.bytesPerSecond);
   }
 

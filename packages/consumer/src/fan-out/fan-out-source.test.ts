@@ -72,17 +72,27 @@ describe('FanOutShardSource', () => {
       { partitionKey: 'a1', data: 'a1' },
       { partitionKey: 'a2', data: 'a2' },
     ]);
-    const { api, next, abort } = setup({}, { type: 'AFTER', checkpoint: { sequenceNumber: '10', subSequenceNumber: 1 } });
-    api.onSubscribe = (sub) => sub.event({ Records: [rawRecord(10n, 'agg', aggregate), rawRecord(11n, 'k11')], continuation: '11' });
+    const { api, next, abort } = setup(
+      {},
+      { type: 'AFTER', checkpoint: { sequenceNumber: '10', subSequenceNumber: 1 } },
+    );
+    api.onSubscribe = (sub) =>
+      sub.event({ Records: [rawRecord(10n, 'agg', aggregate), rawRecord(11n, 'k11')], continuation: '11' });
     const batch = await next();
     expect(keys(batch)).toEqual(['a2', 'k11']);
     expect(batch.records[0]?.subSequenceNumber).toBe(2);
-    expect(api.calls[0]?.input.StartingPosition).toEqual({ Type: 'AT_SEQUENCE_NUMBER', SequenceNumber: '10' });
+    expect(api.calls[0]?.input.StartingPosition).toEqual({
+      Type: 'AT_SEQUENCE_NUMBER',
+      SequenceNumber: '10',
+    });
     abort.abort();
 
     for (const [position, expected] of [
       [{ type: 'LATEST' }, { Type: 'LATEST' }],
-      [{ type: 'AT_TIMESTAMP', timestamp: 5000 }, { Type: 'AT_TIMESTAMP', Timestamp: new Date(5000) }],
+      [
+        { type: 'AT_TIMESTAMP', timestamp: 5000 },
+        { Type: 'AT_TIMESTAMP', Timestamp: new Date(5000) },
+      ],
     ] as const) {
       const other = setup({}, position as StartPosition);
       other.api.onSubscribe = (sub) => sub.event({ continuation: '1' });
@@ -94,7 +104,11 @@ describe('FanOutShardSource', () => {
 
   it('drops aggregated user records outside the shard hash range, like the polling reader', async () => {
     const half = (2n ** 127n).toString();
-    const { api, next, abort } = setup({}, { type: 'TRIM_HORIZON' }, { startingHashKey: '0', endingHashKey: half });
+    const { api, next, abort } = setup(
+      {},
+      { type: 'TRIM_HORIZON' },
+      { startingHashKey: '0', endingHashKey: half },
+    );
     const aggregate = encodeAggregate([
       { partitionKey: 'in', explicitHashKey: '5', data: 'in' },
       { partitionKey: 'out', explicitHashKey: (2n ** 127n + 5n).toString(), data: 'out' },
@@ -112,7 +126,10 @@ describe('FanOutShardSource', () => {
     };
     const seen = [...keys(await next()), ...keys(await next())];
     expect(seen).toEqual(['k1', 'k2', 'k3', 'k4']);
-    expect(api.calls[1]?.input.StartingPosition).toEqual({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: '2' });
+    expect(api.calls[1]?.input.StartingPosition).toEqual({
+      Type: 'AFTER_SEQUENCE_NUMBER',
+      SequenceNumber: '2',
+    });
     expect(api.subscriptions[0]?.aborted).toBe(true);
     abort.abort();
   });
@@ -127,7 +144,10 @@ describe('FanOutShardSource', () => {
     await settle(5000);
     expect(api.subscriptions[0]?.aborted).toBe(true);
     expect(keys(await next())).toEqual(['k20']);
-    expect(api.calls[1]?.input.StartingPosition).toEqual({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: '10' });
+    expect(api.calls[1]?.input.StartingPosition).toEqual({
+      Type: 'AFTER_SEQUENCE_NUMBER',
+      SequenceNumber: '10',
+    });
     expect(source.subscriptions).toBe(2);
     abort.abort();
   });
@@ -139,7 +159,8 @@ describe('FanOutShardSource', () => {
       else sub.event({ Records: records(2, 1), continuation: '2' });
     };
     expect(keys(await next())).toEqual(['k1']);
-    for (let i = 0; i < 4; i++) api.refusals.push(awsError('ResourceInUseException', 'Another active subscription exists'));
+    for (let i = 0; i < 4; i++)
+      api.refusals.push(awsError('ResourceInUseException', 'Another active subscription exists'));
     const second = next();
     await settle(60_000);
     expect(keys(await second)).toEqual(['k2']);
@@ -148,7 +169,10 @@ describe('FanOutShardSource', () => {
     expect(gaps).toHaveLength(4);
     expect(gaps[0]).toBeGreaterThanOrEqual(250);
     expect(gaps[3]!).toBeGreaterThan(gaps[0]!);
-    expect(api.calls.at(-1)?.input.StartingPosition).toEqual({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: '1' });
+    expect(api.calls.at(-1)?.input.StartingPosition).toEqual({
+      Type: 'AFTER_SEQUENCE_NUMBER',
+      SequenceNumber: '1',
+    });
     expect(logs.filter((l) => l.message.includes('ResourceInUseException'))).toHaveLength(4);
     abort.abort();
   });
@@ -157,8 +181,16 @@ describe('FanOutShardSource', () => {
     const { api, next, abort } = setup();
     api.onSubscribe = (sub) => {
       const n = api.subscriptions.length;
-      if (n === 1) sub.event({ Records: records(1, 2), continuation: '2' }).fail(awsError('Error', 'socket hang up'));
-      else if (n === 2) sub.member({ InternalFailureException: { name: 'InternalFailureException', $fault: 'server', message: 'x' } as never });
+      if (n === 1)
+        sub.event({ Records: records(1, 2), continuation: '2' }).fail(awsError('Error', 'socket hang up'));
+      else if (n === 2)
+        sub.member({
+          InternalFailureException: {
+            name: 'InternalFailureException',
+            $fault: 'server',
+            message: 'x',
+          } as never,
+        });
       else sub.event({ Records: records(3, 1), continuation: '3' });
     };
     const got = [...keys(await next())];
@@ -174,9 +206,13 @@ describe('FanOutShardSource', () => {
   });
 
   it('re-subscribes from the initial position when a subscription failed before its first event', async () => {
-    const { api, next, abort } = setup({}, { type: 'AFTER', checkpoint: { sequenceNumber: '5', subSequenceNumber: 0 } });
+    const { api, next, abort } = setup(
+      {},
+      { type: 'AFTER', checkpoint: { sequenceNumber: '5', subSequenceNumber: 0 } },
+    );
     api.refusals.push(awsError('InternalFailureException'));
-    api.onSubscribe = (sub) => sub.event({ Records: [rawRecord(5n, 'k5'), rawRecord(6n, 'k6')], continuation: '6' });
+    api.onSubscribe = (sub) =>
+      sub.event({ Records: [rawRecord(5n, 'k5'), rawRecord(6n, 'k6')], continuation: '6' });
     const pending = next();
     await settle(30_000);
     expect(keys(await pending)).toEqual(['k6']);
@@ -200,7 +236,10 @@ describe('FanOutShardSource', () => {
     await settle(20_000);
     expect(keys(await pending)).toEqual(['k2']);
     expect(api.subscriptions[0]?.aborted).toBe(true);
-    expect(api.calls[1]?.input.StartingPosition).toEqual({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: '1' });
+    expect(api.calls[1]?.input.StartingPosition).toEqual({
+      Type: 'AFTER_SEQUENCE_NUMBER',
+      SequenceNumber: '1',
+    });
     abort.abort();
   });
 
@@ -222,12 +261,59 @@ describe('FanOutShardSource', () => {
     expect(keys(batch)).toEqual(['k1']);
     expect(batch.shardEnded).toBe(true);
     expect(batch.childShards).toEqual([
-      { shardId: 'shardId-000000000001', parentShardIds: [SHARD], hashKeyRange: { startingHashKey: '0', endingHashKey: '10' } },
+      {
+        shardId: 'shardId-000000000001',
+        parentShardIds: [SHARD],
+        hashKeyRange: { startingHashKey: '0', endingHashKey: '10' },
+      },
     ]);
     await settle(60_000);
     expect(api.calls).toHaveLength(1);
     expect(api.current.aborted).toBe(true);
     await expect(next()).rejects.toThrow(/already ended/);
+    abort.abort();
+  });
+
+  it('probes for the shard end when a caught-up subscription ends (emulators never send the final event)', async () => {
+    const probeCalls: string[] = [];
+    let closed = false;
+    const shardEndProbe = {
+      getShardIterator: async (input: { StartingSequenceNumber?: string }) => {
+        probeCalls.push(`iterator after ${input.StartingSequenceNumber}`);
+        return { ShardIterator: 'it' };
+      },
+      getRecords: async () => {
+        probeCalls.push('records');
+        return closed
+          ? {
+              Records: [],
+              NextShardIterator: undefined,
+              ChildShards: [
+                { ShardId: 'shardId-000000000002', ParentShards: [SHARD], HashKeyRange: undefined },
+              ],
+            }
+          : { Records: [], NextShardIterator: 'next', MillisBehindLatest: 0 };
+      },
+    };
+    const { api, next, abort } = setup({ shardEndProbe: shardEndProbe as never });
+    api.onSubscribe = (sub) => {
+      const n = api.subscriptions.length;
+      sub.event({ Records: records(n, 1), continuation: String(n), MillisBehindLatest: 0 }).end();
+    };
+    expect(keys(await next())).toEqual(['k1']);
+    // Still open: the probe says so and the subscription is renewed.
+    expect(keys(await next())).toEqual(['k2']);
+    expect(probeCalls).toEqual(['iterator after 1', 'records']);
+    closed = true;
+    await settle(1000);
+    const end = await next();
+    expect(end.shardEnded).toBe(true);
+    expect(end.childShards).toEqual([
+      { shardId: 'shardId-000000000002', parentShardIds: [SHARD], hashKeyRange: null },
+    ]);
+    expect(probeCalls.slice(2)).toEqual(['iterator after 2', 'records']);
+    await settle(60_000);
+    expect(api.calls).toHaveLength(2);
     abort.abort();
   });
 
@@ -277,7 +363,8 @@ describe('FanOutShardSource', () => {
     let sub!: FakeSubscription;
     api.onSubscribe = (s) => {
       sub = s;
-      for (let i = 1; i <= 50; i++) s.event({ Records: [rawRecord(BigInt(i), `k${i}`, 'x'.repeat(400))], continuation: String(i) });
+      for (let i = 1; i <= 50; i++)
+        s.event({ Records: [rawRecord(BigInt(i), `k${i}`, 'x'.repeat(400))], continuation: String(i) });
     };
     await next();
     await settle(1000);
@@ -288,7 +375,8 @@ describe('FanOutShardSource', () => {
 
   it('delivers what was received, then fails with STREAM_NOT_FOUND when the consumer or stream is gone', async () => {
     const { api, next, abort } = setup();
-    api.onSubscribe = (sub) => sub.event({ Records: records(1, 1), continuation: '1' }).fail(awsError('ResourceNotFoundException'));
+    api.onSubscribe = (sub) =>
+      sub.event({ Records: records(1, 1), continuation: '1' }).fail(awsError('ResourceNotFoundException'));
     expect(keys(await next())).toEqual(['k1']);
     await expect(next()).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
     expect(api.calls).toHaveLength(1);
@@ -297,7 +385,10 @@ describe('FanOutShardSource', () => {
 
   it('gives up after maxConsecutiveFailures failed subscriptions and reports throttling', async () => {
     const { api, next, abort, throttles } = setup({ maxConsecutiveFailures: 3 });
-    api.refusals.push(awsError('LimitExceededException'), ...Array.from({ length: 3 }, () => awsError('InternalFailureException')));
+    api.refusals.push(
+      awsError('LimitExceededException'),
+      ...Array.from({ length: 3 }, () => awsError('InternalFailureException')),
+    );
     const pending = next();
     pending.catch(() => {});
     await settle(60_000);

@@ -13,7 +13,7 @@ import type {
   SubscribeToShardEventStream,
 } from '@aws-sdk/client-kinesis';
 import { type Clock, ErrorCode, KinesisTsError, sleep, type TimerHandle } from '@kinesis-ts/core';
-import { classifyKinesisError, kinesisError } from '../kinesis-api.js';
+import { classifyKinesisError, type KinesisApi, kinesisError } from '../kinesis-api.js';
 import type {
   ChildShardInfo,
   RecordBatch,
@@ -53,6 +53,13 @@ export interface FanOutSourceOptions {
    * never (the server decides). A test hook, and a way to bound a subscription's life.
    */
   readonly maxSubscriptionMs?: number;
+  /**
+   * GetShardIterator + GetRecords, used only when a caught-up subscription ends: one GetRecords after
+   * the last event tells whether the shard is closed and fully read (`NextShardIterator` null) and
+   * names its children. AWS ends a closed shard's subscription with a ChildShards event anyway;
+   * kinesis-local never does, so without this a split parent would be read forever there.
+   */
+  readonly shardEndProbe?: Pick<KinesisApi, 'getShardIterator' | 'getRecords'>;
 }
 
 interface QueuedEvent {
@@ -98,8 +105,9 @@ export class FanOutShardSource implements ShardRecordSource {
   readonly #api: FanOutApi;
   readonly #spec: ShardReadSpec;
   readonly #observer: RecordSourceObserver;
-  readonly #o: Required<Omit<FanOutSourceOptions, 'maxSubscriptionMs'>> & {
+  readonly #o: Required<Omit<FanOutSourceOptions, 'maxSubscriptionMs' | 'shardEndProbe'>> & {
     maxSubscriptionMs: number | undefined;
+    shardEndProbe: FanOutSourceOptions['shardEndProbe'];
   };
   readonly #decoder: ShardRecordDecoder;
   readonly #stop = new AbortController();
@@ -108,6 +116,8 @@ export class FanOutShardSource implements ShardRecordSource {
   /** Continuation of the last queued event: where the next subscription starts (after it). */
   #resumeAfter: string | null = null;
   #endQueued = false;
+  /** The last queued event found the shard caught up (`MillisBehindLatest` 0). */
+  #caughtUp = false;
   #endDelivered = false;
   #failure: KinesisTsError | null = null;
   #pump: Promise<void> | null = null;
@@ -133,6 +143,7 @@ export class FanOutShardSource implements ShardRecordSource {
       eventTimeoutMs: 35_000,
       ...options,
       maxSubscriptionMs: options.maxSubscriptionMs,
+      shardEndProbe: options.shardEndProbe,
     };
     this.#decoder = new ShardRecordDecoder(spec);
   }
@@ -285,6 +296,7 @@ export class FanOutShardSource implements ShardRecordSource {
     const continuation = event.ContinuationSequenceNumber;
     const ended = continuation === undefined || continuation === null || continuation === '';
     if (!ended) this.#resumeAfter = continuation;
+    this.#caughtUp = (event.MillisBehindLatest ?? 0) === 0;
     this.#queue.push({
       records,
       offset: 0,
@@ -359,16 +371,22 @@ export class FanOutShardSource implements ShardRecordSource {
           subscription.abort();
           iterator.return?.().catch(() => {});
         }
-        if (!expired && !stop.aborted && !this.#endQueued) {
-          this.#observer.log('debug', 'subscription ended; renewing it', {
-            ...this.#context(),
-            after: this.#resumeAfter,
-            events: received,
-          });
+        if (!stop.aborted && !this.#endQueued) {
+          if (!expired) {
+            this.#observer.log('debug', 'subscription ended; renewing it', {
+              ...this.#context(),
+              after: this.#resumeAfter,
+              events: received,
+            });
+          }
+          await this.#probeShardEnd(stop);
         }
       } catch (error) {
         if (stop.aborted) return;
-        if (expired) continue;
+        if (expired) {
+          await this.#probeShardEnd(stop);
+          continue;
+        }
         const name = (error as { name?: unknown } | null)?.name;
         const kind = classifyKinesisError(error);
         const context = {
@@ -408,6 +426,49 @@ export class FanOutShardSource implements ShardRecordSource {
         if (expiry !== null) this.#o.clock.clearTimeout(expiry);
         stop.removeEventListener('abort', onStop);
       }
+    }
+  }
+
+  /**
+   * After a caught-up subscription ended: is the shard closed and read to its end? If so, queues the
+   * end (with the children GetRecords reports). Any failure just means "renew the subscription".
+   */
+  async #probeShardEnd(signal: AbortSignal): Promise<void> {
+    const probe = this.#o.shardEndProbe;
+    if (probe === undefined || this.#resumeAfter === null || !this.#caughtUp) return;
+    try {
+      const iterator = await probe.getShardIterator(
+        {
+          StreamName: this.#spec.streamName,
+          ShardId: this.#spec.shardId,
+          ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+          StartingSequenceNumber: this.#resumeAfter,
+        },
+        signal,
+      );
+      if (iterator.ShardIterator === undefined) return;
+      const output = await probe.getRecords({ ShardIterator: iterator.ShardIterator, Limit: 1 }, signal);
+      const closed = output.NextShardIterator === undefined || output.NextShardIterator === null;
+      if (!closed || (output.Records ?? []).length > 0) return;
+      this.#observer.log('info', 'shard is closed and fully read (found after the subscription ended)', {
+        ...this.#context(),
+        after: this.#resumeAfter,
+      });
+      this.#queue.push({
+        records: [],
+        offset: 0,
+        bytes: 0,
+        millisBehindLatest: 0,
+        ended: true,
+        childShards: output.ChildShards?.map(toChildShardInfo),
+      });
+      this.#endQueued = true;
+      this.#dataWaiter?.();
+    } catch (error) {
+      this.#observer.log('debug', 'shard-end probe failed; renewing the subscription', {
+        ...this.#context(),
+        error: String((error as Error)?.message ?? error),
+      });
     }
   }
 

@@ -30,7 +30,16 @@ afterEach(async () => {
 type Request = Parameters<NodeHttp2Handler['handle']>[0];
 
 function request(port: number): Request {
-  const fields = { protocol: 'http:', hostname: '127.0.0.1', port, method: 'POST', path: '/', query: {}, headers: {}, body: '{}' };
+  const fields = {
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/',
+    query: {},
+    headers: {},
+    body: '{}',
+  };
   return fields as unknown as Request;
 }
 
@@ -44,7 +53,10 @@ describe('fan-out HTTP handler', () => {
       maxSessionMemoryMiB: 24,
       sessionIdleTimeoutMs: 60_000,
     });
-    expect(resolveFanOutHttp2Settings({ maxStreamsPerSession: 100, initialWindowSize: 65_535 }).maxSessionMemoryMiB).toBe(15);
+    expect(
+      resolveFanOutHttp2Settings({ maxStreamsPerSession: 100, initialWindowSize: 65_535 })
+        .maxSessionMemoryMiB,
+    ).toBe(15);
   });
 
   it('rejects bad options with INVALID_ARGUMENT', () => {
@@ -62,7 +74,9 @@ describe('fan-out HTTP handler', () => {
     try {
       const responses = [];
       for (let i = 0; i < 3; i++) {
-        responses.push(await handler.handle(request(port), { abortSignal: abort.signal, isEventStream: true } as never));
+        responses.push(
+          await handler.handle(request(port), { abortSignal: abort.signal, isEventStream: true } as never),
+        );
       }
       for (const { response } of responses) expect(response.statusCode).toBe(200);
       // Three open event streams, two per session: two sessions, not three.
@@ -76,7 +90,8 @@ describe('fan-out HTTP handler', () => {
     const before = sessions.length;
     const abort2 = new AbortController();
     try {
-      for (let i = 0; i < 2; i++) await isolating.handle(request(port), { abortSignal: abort2.signal, isEventStream: true } as never);
+      for (let i = 0; i < 2; i++)
+        await isolating.handle(request(port), { abortSignal: abort2.signal, isEventStream: true } as never);
       expect(sessions.length - before).toBe(2);
     } finally {
       abort2.abort();

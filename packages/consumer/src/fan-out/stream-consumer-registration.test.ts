@@ -1,71 +1,11 @@
-import type { ConsumerDescription } from '@aws-sdk/client-kinesis';
 import { systemClock } from '@kinesis-ts/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StreamConsumerApi } from './fan-out-api.js';
-import { awsError } from './fake-fan-out.js';
+import { awsError, FakeRegistry, STREAM_ARN } from './fake-fan-out.js';
 import {
   deregisterStreamConsumer,
   ensureStreamConsumer,
   resetStreamConsumerCallSpacing,
 } from './stream-consumer-registration.js';
-
-const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/s';
-
-/** A registry of stream consumers: CREATING for `activeAfter` describes, then ACTIVE. */
-class FakeRegistry implements StreamConsumerApi {
-  readonly consumers = new Map<string, { description: ConsumerDescription; describesLeft: number }>();
-  readonly calls: Array<{ op: string; at: number }> = [];
-  readonly failures: Array<{ op: string; error: Error }> = [];
-  activeAfter = 2;
-
-  #fail(op: string): void {
-    this.calls.push({ op, at: Date.now() });
-    const index = this.failures.findIndex((f) => f.op === op);
-    if (index >= 0) {
-      const [failure] = this.failures.splice(index, 1);
-      throw failure!.error;
-    }
-  }
-
-  async describeStreamSummary() {
-    this.#fail('DescribeStreamSummary');
-    return { StreamDescriptionSummary: { StreamARN: STREAM_ARN } as never };
-  }
-
-  async registerStreamConsumer(input: { StreamARN?: string; ConsumerName?: string }) {
-    this.#fail('RegisterStreamConsumer');
-    const name = input.ConsumerName ?? '';
-    if (this.consumers.has(name)) throw awsError('ResourceInUseException');
-    const description: ConsumerDescription = {
-      ConsumerName: name,
-      ConsumerARN: `${STREAM_ARN}/consumer/${name}:1`,
-      ConsumerStatus: 'CREATING',
-      ConsumerCreationTimestamp: new Date(),
-      StreamARN: input.StreamARN,
-    };
-    this.consumers.set(name, { description, describesLeft: this.activeAfter });
-    return { Consumer: description };
-  }
-
-  async describeStreamConsumer(input: { ConsumerARN?: string; ConsumerName?: string }) {
-    this.#fail('DescribeStreamConsumer');
-    const entry = [...this.consumers.values()].find(
-      (c) => c.description.ConsumerARN === input.ConsumerARN || c.description.ConsumerName === input.ConsumerName,
-    );
-    if (entry === undefined) throw awsError('ResourceNotFoundException');
-    if (entry.describesLeft > 0) entry.describesLeft -= 1;
-    else entry.description = { ...entry.description, ConsumerStatus: 'ACTIVE' };
-    return { ConsumerDescription: { ...entry.description } };
-  }
-
-  async deregisterStreamConsumer(input: { ConsumerARN?: string }) {
-    this.#fail('DeregisterStreamConsumer');
-    const entry = [...this.consumers.entries()].find(([, c]) => c.description.ConsumerARN === input.ConsumerARN);
-    if (entry === undefined) throw awsError('ResourceNotFoundException');
-    this.consumers.delete(entry[0]);
-    return {};
-  }
-}
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
@@ -84,7 +24,9 @@ async function run<T>(promise: Promise<T>, ms = 120_000): Promise<T> {
 describe('ensureStreamConsumer', () => {
   it('registers a missing consumer and waits until it is ACTIVE', async () => {
     const api = new FakeRegistry();
-    const info = await run(ensureStreamConsumer(api, { streamName: 's', consumerName: 'app', clock: systemClock }));
+    const info = await run(
+      ensureStreamConsumer(api, { streamName: 's', consumerName: 'app', clock: systemClock }),
+    );
     expect(info).toMatchObject({ consumerName: 'app', registered: true, streamArn: STREAM_ARN });
     expect(info.consumerArn).toBe(`${STREAM_ARN}/consumer/app:1`);
     expect(api.calls.map((c) => c.op)).toEqual([
@@ -104,9 +46,13 @@ describe('ensureStreamConsumer', () => {
     api.activeAfter = 0;
     await run(ensureStreamConsumer(api, { streamArn: STREAM_ARN, consumerName: 'app', clock: systemClock }));
     api.calls.length = 0;
-    const byName = await run(ensureStreamConsumer(api, { streamArn: STREAM_ARN, consumerName: 'app', clock: systemClock }));
+    const byName = await run(
+      ensureStreamConsumer(api, { streamArn: STREAM_ARN, consumerName: 'app', clock: systemClock }),
+    );
     expect(byName.registered).toBe(false);
-    const byArn = await run(ensureStreamConsumer(api, { consumerArn: byName.consumerArn, clock: systemClock }));
+    const byArn = await run(
+      ensureStreamConsumer(api, { consumerArn: byName.consumerArn, clock: systemClock }),
+    );
     expect(byArn.consumerArn).toBe(byName.consumerArn);
     expect(api.calls.map((c) => c.op)).toEqual(['DescribeStreamConsumer', 'DescribeStreamConsumer']);
   });
@@ -118,7 +64,9 @@ describe('ensureStreamConsumer', () => {
       await real(input); // the other instance's call
       return real(input); // ours: ResourceInUseException
     };
-    const info = await run(ensureStreamConsumer(api, { streamArn: STREAM_ARN, consumerName: 'app', clock: systemClock }));
+    const info = await run(
+      ensureStreamConsumer(api, { streamArn: STREAM_ARN, consumerName: 'app', clock: systemClock }),
+    );
     expect(info.registered).toBe(false);
     expect(info.consumerArn).toContain('consumer/app');
   });
@@ -126,10 +74,15 @@ describe('ensureStreamConsumer', () => {
   it('respects the 5 TPS limit: register calls are spaced 200 ms apart and LimitExceeded backs off', async () => {
     const api = new FakeRegistry();
     api.activeAfter = 0;
-    for (let i = 0; i < 3; i++) api.failures.push({ op: 'RegisterStreamConsumer', error: awsError('LimitExceededException') });
+    for (let i = 0; i < 3; i++)
+      api.failures.push({ op: 'RegisterStreamConsumer', error: awsError('LimitExceededException') });
     const names = ['a', 'b', 'c', 'd'];
     const infos = await run(
-      Promise.all(names.map((name) => ensureStreamConsumer(api, { streamArn: STREAM_ARN, consumerName: name, clock: systemClock }))),
+      Promise.all(
+        names.map((name) =>
+          ensureStreamConsumer(api, { streamArn: STREAM_ARN, consumerName: name, clock: systemClock }),
+        ),
+      ),
     );
     expect(infos.map((i) => i.consumerName)).toEqual(names);
     const registers = api.calls.filter((c) => c.op === 'RegisterStreamConsumer').map((c) => c.at);
@@ -142,16 +95,27 @@ describe('ensureStreamConsumer', () => {
     const api = new FakeRegistry();
     api.activeAfter = 1_000_000;
     await expect(
-      run(ensureStreamConsumer(api, { streamArn: STREAM_ARN, consumerName: 'app', clock: systemClock, timeoutMs: 10_000 })),
+      run(
+        ensureStreamConsumer(api, {
+          streamArn: STREAM_ARN,
+          consumerName: 'app',
+          clock: systemClock,
+          timeoutMs: 10_000,
+        }),
+      ),
     ).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 
   it('rejects bad options and a consumer ARN that does not exist', async () => {
     const api = new FakeRegistry();
-    await expect(ensureStreamConsumer(api, { streamName: 's', consumerName: 'bad name' })).rejects.toMatchObject({
+    await expect(
+      ensureStreamConsumer(api, { streamName: 's', consumerName: 'bad name' }),
+    ).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
-    await expect(ensureStreamConsumer(api, { consumerArn: 'nope' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(ensureStreamConsumer(api, { consumerArn: 'nope' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     await expect(
       run(ensureStreamConsumer(api, { consumerArn: `${STREAM_ARN}/consumer/x:1`, clock: systemClock })),
     ).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
@@ -160,7 +124,9 @@ describe('ensureStreamConsumer', () => {
   it('fails with a typed error when the stream does not exist', async () => {
     const api = new FakeRegistry();
     api.failures.push({ op: 'DescribeStreamSummary', error: awsError('ResourceNotFoundException') });
-    await expect(run(ensureStreamConsumer(api, { streamName: 's', consumerName: 'app', clock: systemClock }))).rejects.toMatchObject({
+    await expect(
+      run(ensureStreamConsumer(api, { streamName: 's', consumerName: 'app', clock: systemClock })),
+    ).rejects.toMatchObject({
       code: 'STREAM_NOT_FOUND',
     });
   });
@@ -170,7 +136,9 @@ describe('deregisterStreamConsumer', () => {
   it('deregisters by ARN, retries throttling, and treats a missing consumer as done', async () => {
     const api = new FakeRegistry();
     api.activeAfter = 0;
-    const info = await run(ensureStreamConsumer(api, { streamArn: STREAM_ARN, consumerName: 'app', clock: systemClock }));
+    const info = await run(
+      ensureStreamConsumer(api, { streamArn: STREAM_ARN, consumerName: 'app', clock: systemClock }),
+    );
     api.failures.push({ op: 'DeregisterStreamConsumer', error: awsError('LimitExceededException') });
     await run(deregisterStreamConsumer(api, { consumerArn: info.consumerArn }, { clock: systemClock }));
     expect(api.consumers.size).toBe(0);

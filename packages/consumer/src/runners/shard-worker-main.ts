@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { transferables } from '../batch-codec.js';
 import { sdkKinesisApi, workerKinesisClient } from '../kinesis-client.js';
 import { runShardWorker } from './shard-worker.js';
 import type { FromWorkerMessage, ToWorkerMessage, WorkerPort } from './transport.js';
@@ -34,7 +35,12 @@ function processPort(): WorkerPort {
 function threadPort(): WorkerPort {
   const port = parentPort!;
   return {
-    send: (message: FromWorkerMessage) => port.postMessage(message),
+    send: (message: FromWorkerMessage) => {
+      // Batches move to the main thread without a copy.
+      if (message.type === 'batch' && message.packed !== null)
+        port.postMessage(message, transferables(message.packed));
+      else port.postMessage(message);
+    },
     onMessage: (listener) => {
       port.on('message', (message) => listener(message as ToWorkerMessage));
     },

@@ -8,6 +8,7 @@
 
 import { ErrorCode, isKinesisTsError, type Logger, silentLogger } from '@kinesis-ts/core';
 import type { RecordAck } from '../acks.js';
+import type { RecordFailure } from '../errors.js';
 import { sdkKinesisApi } from '../kinesis-api.js';
 import { createKinesisClient } from '../kinesis-client.js';
 import { ProducerPipeline } from '../pipeline.js';
@@ -69,7 +70,8 @@ function refreshCredentials(): Promise<Credentials> {
 
 async function credentialProvider(): Promise<Credentials> {
   const c = cached;
-  if (c !== undefined && (!(c.expiration instanceof Date) || c.expiration.getTime() - Date.now() > 60_000)) return c;
+  if (c !== undefined && (!(c.expiration instanceof Date) || c.expiration.getTime() - Date.now() > 60_000))
+    return c;
   try {
     return await refreshCredentials();
   } catch (error) {
@@ -79,13 +81,15 @@ async function credentialProvider(): Promise<Credentials> {
 }
 
 function forwardingLogger(): Logger {
-  const send = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, context?: Record<string, unknown>) =>
-    post({ t: 'log', level, message, context });
+  const send =
+    (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, context?: Record<string, unknown>) =>
+      post({ t: 'log', level, message, context });
   return { debug: send('debug'), info: send('info'), warn: send('warn'), error: send('error') };
 }
 
-function wireError(error: unknown): { code: string; message: string; context: Record<string, unknown> } {
-  if (isKinesisTsError(error)) return { code: error.code, message: error.message, context: { ...error.context } };
+function wireError(error: unknown): RecordFailure {
+  if (isKinesisTsError(error))
+    return { code: error.code, message: error.message, context: { ...error.context } };
   return { code: ErrorCode.KINESIS_REQUEST_FAILED, message: String(error), context: {} };
 }
 
@@ -120,11 +124,22 @@ function onMessage(message: ParentMessage): void {
     case 'start':
       reply(message.rid, () => pipeline!.start());
       break;
-    case 'put':
-      pipeline!.add(unpackRecords(message.records));
+    case 'put': {
+      const records = unpackRecords(message.records);
+      try {
+        pipeline!.add(records);
+      } catch (error) {
+        // Not started or already closed: fail these records rather than lose them silently.
+        const failure = wireError(error);
+        post({
+          t: 'acks',
+          acks: packAcks(records.map((r): RecordAck => ({ id: r.id, failure }))),
+        });
+      }
       break;
+    }
     case 'flush':
-      reply(message.rid, () => pipeline!.flush());
+      reply(message.rid, () => pipeline!.flush(message.upToId));
       break;
     case 'close':
       reply(message.rid, () => pipeline!.close());
@@ -133,7 +148,8 @@ function onMessage(message: ParentMessage): void {
       const waiting = credentialRequests.get(message.rid);
       credentialRequests.delete(message.rid);
       if (message.ok) waiting?.resolve(message.value as Credentials);
-      else waiting?.reject(new Error((message.value as { message?: string }).message ?? 'credentials failed'));
+      else
+        waiting?.reject(new Error((message.value as { message?: string }).message ?? 'credentials failed'));
       break;
     }
   }
@@ -142,7 +158,8 @@ function onMessage(message: ParentMessage): void {
 process.on('message', onMessage);
 
 process.on('disconnect', () => {
-  for (const waiting of credentialRequests.values()) waiting.reject(new Error('the producer process is gone'));
+  for (const waiting of credentialRequests.values())
+    waiting.reject(new Error('the producer process is gone'));
   credentialRequests.clear();
   const deadline = setTimeout(() => process.exit(0), orphanFlushTimeout);
   const done = pipeline === undefined ? Promise.resolve() : pipeline.close();

@@ -38,9 +38,8 @@ export type ParentMessage =
       readonly forwardLogs: boolean;
       readonly orphanFlushTimeout: number;
     }
-  | { readonly t: 'start'; readonly rid: number }
-  | { readonly t: 'flush'; readonly rid: number }
-  | { readonly t: 'close'; readonly rid: number }
+  | { readonly t: 'start' | 'close'; readonly rid: number }
+  | { readonly t: 'flush'; readonly rid: number; readonly upToId?: number | undefined }
   | { readonly t: 'put'; readonly records: PackedRecords }
   | { readonly t: 'credentials'; readonly rid: number; readonly ok: boolean; readonly value: unknown };
 

@@ -34,8 +34,8 @@ export class InlineRunner implements Runner {
     return Promise.resolve();
   }
 
-  flush(): Promise<void> {
-    return this.#pipeline.flush();
+  flush(upToId?: number): Promise<void> {
+    return this.#pipeline.flush(upToId);
   }
 
   close(): Promise<void> {

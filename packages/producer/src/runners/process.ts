@@ -3,11 +3,9 @@
  * if this process dies. Credentials stay here; the child asks for them over IPC.
  */
 
-import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { type ChildProcess, fork } from 'node:child_process';
+import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { ErrorCode, KinesisTsError, type Logger } from '@kinesis-ts/core';
-import { createKinesisClient } from '../kinesis-client.js';
-import type { IncomingRecord, PipelineOptions, StreamInfo } from '../pipeline.js';
 import {
   type ChildMessage,
   type HostClientSettings,
@@ -15,6 +13,8 @@ import {
   packRecords,
   unpackAcks,
 } from '../host/protocol.js';
+import { createKinesisClient } from '../kinesis-client.js';
+import type { IncomingRecord, PipelineOptions, StreamInfo } from '../pipeline.js';
 import { defaultHostModulePath } from './host-path.js';
 import type { Runner, RunnerCallbacks } from './runner.js';
 
@@ -92,7 +92,9 @@ export class ProcessRunner implements Runner {
     });
     this.#child = child;
     child.on('message', (message: ChildMessage) => this.#onMessage(child, message));
-    child.on('error', (error) => this.#options.logger.warn('background host error', { error: String(error) }));
+    child.on('error', (error) =>
+      this.#options.logger.warn('background host error', { error: String(error) }),
+    );
     child.on('exit', (code, signal) => this.#onExit(child, code, signal));
     this.#post(child, {
       t: 'init',
@@ -145,11 +147,11 @@ export class ProcessRunner implements Runner {
     });
   }
 
-  #request(child: ChildProcess, t: 'start' | 'flush' | 'close'): Promise<unknown> {
+  #request(child: ChildProcess, t: 'start' | 'flush' | 'close', upToId?: number): Promise<unknown> {
     const rid = ++this.#rid;
     const promise = new Promise<unknown>((resolve, reject) => this.#waiting.set(rid, { resolve, reject }));
     this.#updateRef();
-    this.#post(child, { t, rid }).catch((error: unknown) => {
+    this.#post(child, t === 'flush' ? { t, rid, upToId } : { t, rid }).catch((error: unknown) => {
       const waiting = this.#waiting.get(rid);
       this.#waiting.delete(rid);
       waiting?.reject(error as Error);
@@ -231,10 +233,10 @@ export class ProcessRunner implements Runner {
     await this.#post(child, { t: 'put', records: packRecords(records) });
   }
 
-  async flush(): Promise<void> {
+  async flush(upToId?: number): Promise<void> {
     const child = this.#child;
     if (child === undefined) return;
-    await this.#request(child, 'flush');
+    await this.#request(child, 'flush', upToId);
   }
 
   async close(): Promise<void> {

@@ -22,8 +22,8 @@ export interface Runner {
   start(): Promise<StreamInfo>;
   /** Hands records to the host; resolves once they are handed over (written to the channel). */
   send(records: IncomingRecord[]): Promise<void>;
-  /** Resolves when every record sent before the call has settled. */
-  flush(): Promise<void>;
+  /** Sends now; resolves when every record sent before the call (with `upToId`: with an id up to it) has settled. */
+  flush(upToId?: number): Promise<void>;
   /** Flushes and stops the host. */
   close(): Promise<void>;
 }

@@ -4,7 +4,13 @@
  */
 
 import { effectiveHashKey, type HashKeyRange, MAX_HASH_KEY, MAX_RECORD_SIZE_BYTES } from '@kinesis-ts/core';
-import type { KinesisApi, PutRecordsEntry, PutRecordsResultEntry, ShardInfo, StreamSummary } from '../kinesis-api.js';
+import type {
+  KinesisApi,
+  PutRecordsEntry,
+  PutRecordsResultEntry,
+  ShardInfo,
+  StreamSummary,
+} from '../kinesis-api.js';
 
 /** A record the fake stored. */
 export interface StoredRecord {
@@ -73,14 +79,20 @@ export class FakeKinesis implements KinesisApi {
 
   /** The open shard owning an entry's hash key. */
   route(entry: { PartitionKey: string; ExplicitHashKey?: string | undefined }): string {
-    const hashKey = effectiveHashKey({ partitionKey: entry.PartitionKey, explicitHashKey: entry.ExplicitHashKey });
+    const hashKey = effectiveHashKey({
+      partitionKey: entry.PartitionKey,
+      explicitHashKey: entry.ExplicitHashKey,
+    });
     const shard = this.shards.find(
       (s) => s.open && hashKey >= s.hashKeyRange.startingHashKey && hashKey <= s.hashKeyRange.endingHashKey,
     );
     return shard!.shardId;
   }
 
-  async putRecords(streamName: string, entries: readonly PutRecordsEntry[]): Promise<readonly PutRecordsResultEntry[]> {
+  async putRecords(
+    streamName: string,
+    entries: readonly PutRecordsEntry[],
+  ): Promise<readonly PutRecordsResultEntry[]> {
     const call = this.calls.length;
     this.calls.push({ at: Date.now(), entries: [...entries] });
     if (this.gate !== undefined) await this.gate;

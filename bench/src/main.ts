@@ -1,0 +1,109 @@
+/**
+ * `pnpm bench`: runs the benchmarks, prints a table per benchmark and writes one JSON object per
+ * benchmark to bench/results.json. Benchmarks report; they never assert timings.
+ *
+ *   pnpm bench                      small sizes (about a minute and a half on 2 cores)
+ *   pnpm bench --large              larger sizes and more rounds (several minutes)
+ *   pnpm bench --only codec,failover
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+// Before the SDK loads (hence the dynamic imports below): Node 20 is what this repository targets.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { consumerDrain } = await import('./consumer-drain.js');
+const { producerThroughput } = await import('./producer-throughput.js');
+const { codec } = await import('./codec.js');
+const { backpressure } = await import('./backpressure.js');
+const { failover } = await import('./failover.js');
+const { printResult } = await import('./lib/result.js');
+type BenchResult = import('./lib/result.js').BenchResult;
+
+const argv = process.argv.slice(2).filter((a) => a !== '--');
+const large = argv.includes('--large');
+const onlyIndex = argv.indexOf('--only');
+const only = onlyIndex >= 0 ? new Set((argv[onlyIndex + 1] ?? '').split(',')) : undefined;
+const known = new Set(['--large', '--only', ...(onlyIndex >= 0 ? [argv[onlyIndex + 1]] : [])]);
+const unknown = argv.filter((a) => !known.has(a));
+if (unknown.length > 0 || argv.includes('--help')) {
+  console.error(
+    'Usage: pnpm bench [--large] [--only consumer-drain,producer-throughput,codec,backpressure,failover]',
+  );
+  process.exit(unknown.length > 0 ? 2 : 0);
+}
+
+const benchmarks: [string, () => Promise<BenchResult> | BenchResult][] = [
+  [
+    'consumer-drain',
+    () =>
+      consumerDrain({ records: large ? 300_000 : 60_000, recordSize: 100, shards: 4, rounds: large ? 3 : 1 }),
+  ],
+  [
+    'producer-throughput',
+    () =>
+      producerThroughput({
+        records: large ? 300_000 : 50_000,
+        naiveSeconds: large ? 10 : 3,
+        recordSize: 100,
+        shards: 4,
+      }),
+  ],
+  ['codec', () => codec({ rounds: large ? 9 : 5, roundMs: large ? 300 : 150 })],
+  [
+    'backpressure',
+    () =>
+      backpressure({
+        shards: 4,
+        recordSize: 1024,
+        maxBufferedRecords: 250,
+        multiples: large ? [20, 80] : [20, 40],
+      }),
+  ],
+  [
+    'failover',
+    () => failover({ shards: 4, failoverTimeMs: 3000, leaseScanIntervalMs: 1000, trials: large ? 5 : 2 }),
+  ],
+];
+if (only !== undefined) {
+  for (const name of only) {
+    if (!benchmarks.some(([n]) => n === name)) {
+      console.error(`unknown benchmark ${name}; known: ${benchmarks.map(([n]) => n).join(', ')}`);
+      process.exit(2);
+    }
+  }
+}
+
+const environment = {
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+  size: large ? 'large' : 'small',
+  date: new Date().toISOString(),
+};
+console.log(
+  `kinesis-ts benchmarks (${environment.size}): node ${environment.node}, ${environment.cpus} CPUs, load ${environment.loadAverageAtStart.join(' ')}`,
+);
+
+const results: (BenchResult & { environment: typeof environment })[] = [];
+const out = fileURLToPath(new URL('../results.json', import.meta.url));
+for (const [name, run] of benchmarks) {
+  if (only !== undefined && !only.has(name)) continue;
+  console.log(`\nrunning ${name}...`);
+  const result = await run();
+  printResult(result);
+  results.push({ ...result, environment });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+console.log('\n## summary');
+for (const r of results) {
+  const verdict = r.target.met === undefined ? 'n/a' : r.target.met ? 'met' : 'NOT met';
+  console.log(
+    `${r.name.padEnd(20)} ratio ${r.ratio === undefined ? 'n/a' : r.ratio.toFixed(2).padStart(6)}  target ${verdict.padEnd(7)} (${r.target.text})`,
+  );
+}
+console.log(`\nwrote ${out}`);
