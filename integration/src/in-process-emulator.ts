@@ -17,7 +17,10 @@ export interface InProcessEmulator {
 export async function startKinesalite(): Promise<InProcessEmulator> {
   // Imported on demand: loading both emulators costs ~0.3 s, which workers that only use clients skip.
   const { default: kinesalite } = await import('kinesalite');
-  return listen('kinesalite', kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 }));
+  return listen(
+    'kinesalite',
+    kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 1000 }),
+  );
 }
 
 /** Starts dynalite in this process with instant table creation. */

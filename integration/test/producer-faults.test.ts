@@ -1,7 +1,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ErrorCode } from '@kinesis-ts/core';
 import { KinesisProducer, ProducerRecordError, type PutResult } from '@kinesis-ts/producer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getBackend } from '../src/backend.js';
 import { kinesisClient } from '../src/clients.js';
 import { FaultProxy } from '../src/fault-proxy.js';
@@ -28,9 +28,12 @@ describe(`producer under injected faults (${backend.name}, process runner from d
   beforeAll(async () => {
     proxy = await FaultProxy.start(backend.kinesisEndpoint);
   });
+  // Delete each test's streams at once: kinesalite caps the shards of all live streams (10 by default).
+  afterEach(async () => {
+    for (const stream of streams.splice(0)) await deleteStream(client, stream);
+  });
   afterAll(async () => {
     await proxy.close();
-    for (const stream of streams) await deleteStream(client, stream);
     client.destroy();
   });
 

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '@kinesis-ts/core';
+import { KinesisProducer } from '@kinesis-ts/producer';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { getBackend } from '../src/backend.js';
 import { kinesisClient } from '../src/clients.js';
 import { createStream, deleteStream } from '../src/streams.js';
@@ -60,8 +62,11 @@ async function runAndKill(
 describe(`producer: the host application dies (${backend.name}, process runner from dist)`, () => {
   const client: KinesisClient = kinesisClient();
   const streams: string[] = [];
+  // Delete each test's streams at once: kinesalite caps the shards of all live streams (10 by default).
+  afterEach(async () => {
+    for (const stream of streams.splice(0)) await deleteStream(client, stream);
+  });
   afterAll(async () => {
-    for (const stream of streams) await deleteStream(client, stream);
     client.destroy();
   });
 
@@ -71,7 +76,7 @@ describe(`producer: the host application dies (${backend.name}, process runner f
   ];
   for (const [name, kill] of cases) {
     it(`${name} after 5,000 accepted put() calls: every accepted record reaches the stream, then the host exits`, async () => {
-      const stream = await createStream(client, { shardCount: 4 });
+      const stream = await createStream(client, { shardCount: 2 });
       streams.push(stream);
       const marker = uniqueName('kill');
       const { out } = await runAndKill(stream, 5000, marker, kill);
@@ -117,4 +122,29 @@ describe(`producer: the host application dies (${backend.name}, process runner f
     expect(records).toHaveLength(1000);
     expect(pidsWithMarker(marker)).toEqual([]);
   }, 60_000);
+
+  it('the background host dies: outstanding puts reject (never hang), and the next put() starts a new host', async () => {
+    const stream = await createStream(client, { shardCount: 1 });
+    streams.push(stream);
+    const marker = uniqueName('crash');
+    process.env.PRODUCER_TEST_MARKER = marker;
+    const producer = new KinesisProducer({ streamName: stream, bufferTime: 60_000 });
+    try {
+      await producer.start();
+    } finally {
+      delete process.env.PRODUCER_TEST_MARKER;
+    }
+    const pending = producer.put('lost-with-the-host');
+    await producer.accepted();
+    const hosts = pidsWithMarker(marker);
+    if (existsSync('/proc')) {
+      expect(hosts).toHaveLength(1);
+      process.kill(hosts[0]!, 'SIGKILL');
+      await expect(pending).rejects.toMatchObject({ code: ErrorCode.KINESIS_REQUEST_FAILED });
+    }
+    const again = producer.put('after-restart');
+    await producer.flush();
+    await expect(again).resolves.toMatchObject({ shardId: expect.any(String) });
+    await producer.close();
+  }, 30_000);
 });

@@ -42,7 +42,11 @@ export interface BatchContext {
   readonly shardId: string;
   /** How far behind the tip the shard was when the batch was fetched. */
   readonly millisBehindLatest: number;
-  /** Aborted when this shard stops here (lease lost or handed over, consumer closing). */
+  /**
+   * Aborted when this shard stops here (lease lost or handed over, consumer closing). A handler that
+   * stops early because of it must throw (e.g. `signal.throwIfAborted()`): a handler that resolves
+   * counts its whole batch as processed, and the batch may then be checkpointed.
+   */
   readonly signal: AbortSignal;
   /**
    * Writes a checkpoint now, at `record` (default: the batch's last record), instead of waiting for

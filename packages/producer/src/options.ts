@@ -52,7 +52,11 @@ export interface KinesisProducerOptions {
   maxConcurrentRequests?: number;
   /** Most entries per PutRecords request (1..500). Default 500. */
   maxBatchRecords?: number;
-  /** Most bytes per PutRecords request (up to 10 MiB). Default 10 MiB. */
+  /**
+   * Most bytes per PutRecords request (data + partition keys, up to 10 MiB). Default 5 MiB: the
+   * request limit AWS documents for PutRecords (and what kinesalite enforces); raise it for streams
+   * configured for records larger than 1 MiB.
+   */
   maxBatchBytes?: number;
   /** Where batching happens: a background child process (default) or this event loop (`'inline'`). */
   runner?: 'process' | 'inline';
@@ -86,14 +90,23 @@ export interface KinesisProducerOptions {
 
 /** Options after defaults and validation. */
 export interface ResolvedProducerOptions {
+  /** What the pipeline (in the host) needs: plain data that crosses IPC. */
   readonly pipeline: PipelineOptions;
+  /** Most records accepted and not yet settled. */
   readonly maxOutstandingRecords: number;
+  /** Most bytes accepted and not yet settled. */
   readonly maxOutstandingBytes: number;
+  /** What `put()` does when full. */
   readonly whenFull: 'wait' | 'reject';
+  /** Where the pipeline runs. */
   readonly runner: 'process' | 'inline';
+  /** Logger (silent by default). */
   readonly logger: Logger;
+  /** Clock (system by default). */
   readonly clock: Clock;
+  /** Whether SIGINT/SIGTERM flush, then re-raise. */
   readonly handleSignals: boolean;
+  /** How long the host flushes after the parent is gone (ms). */
   readonly orphanFlushTimeout: number;
 }
 
@@ -116,6 +129,9 @@ function int(
   }
   return value;
 }
+
+/** Default request size cap: the 5 MiB PutRecords request limit AWS documents. */
+export const DEFAULT_PUT_RECORDS_BYTES = 5 * 1024 * 1024;
 
 /** Validates `options` and fills in defaults. Throws {@link ValidationError} (`INVALID_ARGUMENT`). */
 export function resolveProducerOptions(options: KinesisProducerOptions): ResolvedProducerOptions {
@@ -183,7 +199,7 @@ export function resolveProducerOptions(options: KinesisProducerOptions): Resolve
       maxBatchBytes: int(
         'maxBatchBytes',
         options.maxBatchBytes,
-        MAX_PUT_RECORDS_BYTES,
+        DEFAULT_PUT_RECORDS_BYTES,
         1,
         MAX_PUT_RECORDS_BYTES,
       ),

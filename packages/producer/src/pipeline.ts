@@ -29,15 +29,25 @@ import { TokenBucket, type TokenBucketRates } from './token-bucket.js';
 
 /** Settings of the pipeline (resolved producer options; plain data so they cross IPC). */
 export interface PipelineOptions {
+  /** Stream to write to. */
   readonly streamName: string;
+  /** Longest wait before a record is sent (ms). */
   readonly bufferTime: number;
+  /** KPL aggregation settings, or `undefined` for plain records. */
   readonly aggregation: { readonly maxBytes: number } | undefined;
+  /** Time to live of a record, retries included (ms). */
   readonly recordTtl: number;
+  /** Retry backoff. */
   readonly retry: BackoffOptions;
+  /** Per-shard token bucket rates, or `undefined` for none. */
   readonly rateLimit: TokenBucketRates | undefined;
+  /** Strict per-partition-key order. */
   readonly ordered: boolean;
+  /** PutRecords requests in flight at most. */
   readonly maxConcurrentRequests: number;
+  /** Entries per request at most. */
   readonly maxBatchRecords: number;
+  /** Bytes per request at most. */
   readonly maxBatchBytes: number;
 }
 

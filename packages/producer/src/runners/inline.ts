@@ -7,9 +7,15 @@ import type { KinesisApi } from '../kinesis-api.js';
 import { type IncomingRecord, type PipelineOptions, ProducerPipeline, type StreamInfo } from '../pipeline.js';
 import type { Runner, RunnerCallbacks } from './runner.js';
 
-/** Runs a {@link ProducerPipeline} in this process. */
+/**
+ * Runs a {@link ProducerPipeline} in this process. While records are outstanding it holds a ref'd
+ * handle, so the process does not exit with records buffered behind the pipeline's (unref'd) timers;
+ * once everything settled it lets go, so an idle producer never keeps the process alive.
+ */
 export class InlineRunner implements Runner {
   readonly #pipeline: ProducerPipeline;
+  #outstanding = 0;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     api: KinesisApi,
@@ -20,7 +26,14 @@ export class InlineRunner implements Runner {
     this.#pipeline = new ProducerPipeline(
       api,
       options,
-      { settled: (acks) => callbacks.settled(acks), event: (e) => callbacks.event(e) },
+      {
+        settled: (acks) => {
+          this.#outstanding -= acks.length;
+          this.#updateKeepAlive();
+          callbacks.settled(acks);
+        },
+        event: (e) => callbacks.event(e),
+      },
       deps.random === undefined ? { clock: deps.clock, logger: deps.logger } : deps,
     );
   }
@@ -29,8 +42,25 @@ export class InlineRunner implements Runner {
     return this.#pipeline.start();
   }
 
+  #updateKeepAlive(): void {
+    if (this.#outstanding > 0 && this.#keepAlive === undefined) {
+      this.#keepAlive = setInterval(() => {}, 2 ** 30);
+    } else if (this.#outstanding <= 0 && this.#keepAlive !== undefined) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
+  }
+
   send(records: IncomingRecord[]): Promise<void> {
-    this.#pipeline.add(records);
+    this.#outstanding += records.length;
+    this.#updateKeepAlive();
+    try {
+      this.#pipeline.add(records);
+    } catch (error) {
+      this.#outstanding -= records.length;
+      this.#updateKeepAlive();
+      return Promise.reject(error);
+    }
     return Promise.resolve();
   }
 
