@@ -68,6 +68,23 @@ describe('PollingShardReader', () => {
     expect(gets.slice(1).map((at, i) => at - gets[i]!)).toEqual([200, 200, 1000]);
   });
 
+  it('spaces calls start to start: a slow response on a backlog is not followed by another 200 ms', async () => {
+    const { fake, reader } = setup();
+    for (let i = 0; i < 4; i++) fake.put('s', SHARD, `k${i}`, `v${i}`);
+    const original = fake.getRecords.bind(fake);
+    // Each response takes 150 ms; the next call may start 50 ms after it, not 200 ms.
+    fake.getRecords = async (input) => {
+      const output = await original(input);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return output;
+    };
+    await next(reader, 1, 150);
+    await next(reader, 1, 200);
+    await next(reader, 1, 200);
+    const gets = fake.calls.filter((c) => c.op === 'GetRecords').map((c) => c.at);
+    expect(gets.slice(1).map((at, i) => at - gets[i]!)).toEqual([200, 200]);
+  });
+
   it('backs off on throttling with growing delays and reports each throttle', async () => {
     const { fake, reader, throttles } = setup();
     fake.put('s', SHARD, 'k', 'v');

@@ -41,7 +41,7 @@ export interface PollingReaderOptions {
 }
 
 /**
- * Reads one shard by polling: the next call follows `minPollIntervalMs` after a response that showed
+ * Reads one shard by polling: the next call starts `minPollIntervalMs` after the previous one started when it showed
  * the shard behind the tip (`millisBehindLatest` > 0, or a page filled to its limit), else
  * `idlePollIntervalMs`. Tracks the last Kinesis record it returned so an expired iterator is
  * re-created right after it (AFTER_SEQUENCE_NUMBER); a start `AFTER` a checkpoint uses
@@ -61,6 +61,7 @@ export class PollingShardReader implements ShardRecordSource {
   /** User records at or before this position are skipped (resume inside an aggregate). */
   #skipThrough: Checkpoint | null;
   #nextCallAt = 0;
+  #callStartedAt = 0;
   #backoffMs = 0;
   #failures = 0;
 
@@ -98,6 +99,9 @@ export class PollingShardReader implements ShardRecordSource {
       signal.throwIfAborted();
       try {
         if (this.#iterator === undefined) this.#iterator = await this.#createIterator(signal);
+        // Poll intervals run from the start of a call to the start of the next (the 5 calls/s/shard
+        // limit counts calls), so a slow response on a backlog is not followed by an extra pause.
+        this.#callStartedAt = clock.now();
         const output = await this.#api.getRecords(
           { ShardIterator: this.#iterator ?? undefined, Limit: Math.max(1, Math.min(10_000, limit)) },
           signal,
@@ -223,7 +227,7 @@ export class PollingShardReader implements ShardRecordSource {
     // Behind the tip (or a page filled to its limit, whatever the service reports): fast; caught up: slow.
     const fast = behind > 0 || full;
     this.#nextCallAt =
-      clock.now() + (fast ? this.#options.minPollIntervalMs : this.#options.idlePollIntervalMs);
+      this.#callStartedAt + (fast ? this.#options.minPollIntervalMs : this.#options.idlePollIntervalMs);
     return {
       records,
       bytes,
