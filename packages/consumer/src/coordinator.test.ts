@@ -25,6 +25,7 @@ function instance(
   store: MemoryStateStore,
   owner: string,
   initialPosition: InitialPosition = 'TRIM_HORIZON',
+  leaseScanIntervalMs = 1000,
 ): Instance {
   const state = new MemoryState({ store });
   const self: Instance = {
@@ -46,7 +47,7 @@ function instance(
     initialPosition,
     failoverTimeMs: FAILOVER,
     renewIntervalMs: 1000,
-    leaseScanIntervalMs: 1000,
+    leaseScanIntervalMs,
     shardSyncIntervalMs: 60_000,
     handoffTimeoutMs: FAILOVER,
     callbacks: {
@@ -168,6 +169,23 @@ describe('Coordinator', () => {
     expect(b.held.size).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
     await b.coordinator.scan();
+    expect(b.held.size).toBe(4);
+    await b.coordinator.close();
+  });
+
+  it('scans again right after the earliest expiry it saw, not only at the scan interval', async () => {
+    const fake = new FakeKinesis();
+    fake.createStream('s', 4);
+    const store = new MemoryStateStore();
+    const a = await started(instance(fake, store, 'A'));
+    const b = await started(instance(fake, store, 'B', 'TRIM_HORIZON', 2500));
+    await a.coordinator.start();
+    await a.coordinator.close(); // A dies without releasing
+    await b.coordinator.start(); // first sight of A's counters at t=0; regular scans at 2500, 5000, ...
+    await vi.advanceTimersByTimeAsync(FAILOVER - 1);
+    expect(b.held.size).toBe(0);
+    // The counters stood still for more than FAILOVER at t=3001: a scan runs then, not at t=5000.
+    await vi.advanceTimersByTimeAsync(10);
     expect(b.held.size).toBe(4);
     await b.coordinator.close();
   });

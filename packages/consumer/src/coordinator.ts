@@ -85,6 +85,8 @@ export class Coordinator {
   #renewTimer: TimerHandle | null = null;
   #scanning: Promise<void> | null = null;
   #rescan = false;
+  /** Milliseconds from the end of the last scan until the first lease seen there can expire, or null. */
+  #nextExpiryMs: number | null = null;
   #renewing = false;
   #started = false;
   #closed = false;
@@ -100,7 +102,7 @@ export class Coordinator {
     this.#started = true;
     await this.#scanOnce(true);
     if (this.#closed) return;
-    this.#scheduleScan(this.#o.leaseScanIntervalMs);
+    this.#scheduleScan(this.#nextScanDelay());
     this.#scheduleRenew();
   }
 
@@ -202,10 +204,21 @@ export class Coordinator {
           this.#rescan = false;
           this.#scheduleScan(0);
         } else if (this.#scanTimer === null) {
-          this.#scheduleScan(this.#o.leaseScanIntervalMs);
+          this.#scheduleScan(this.#nextScanDelay());
         }
       });
     }, ms);
+  }
+
+  /**
+   * The regular scan interval, or sooner when a lease seen in the last scan expires before then: the
+   * scan then runs just after the expiry, so a dead owner's leases are taken within failover time plus
+   * at most one scan interval of its last renewal (the time until its last counter was first seen).
+   */
+  #nextScanDelay(): number {
+    const interval = this.#o.leaseScanIntervalMs;
+    if (this.#nextExpiryMs === null) return interval;
+    return Math.max(0, Math.min(interval, this.#nextExpiryMs + 1));
   }
 
   #scheduleRenew(): void {
@@ -262,6 +275,18 @@ export class Coordinator {
     if (this.#closed) return;
     this.#tracker.observe(leases);
     const byId = new Map(leases.map((lease) => [lease.shardId, lease]));
+    this.#nextExpiryMs = null;
+    for (const lease of leases) {
+      if (lease.owner === null || lease.owner === owner || lease.ended) continue;
+      const remaining = this.#tracker.timeUntilExpiry(lease);
+      if (
+        remaining !== null &&
+        remaining >= 0 &&
+        (this.#nextExpiryMs === null || remaining < this.#nextExpiryMs)
+      ) {
+        this.#nextExpiryMs = remaining;
+      }
+    }
 
     // Handoffs granted to this instance (or leases it still owns after a restart with the same id).
     for (const lease of leases) {
