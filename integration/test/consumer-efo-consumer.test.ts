@@ -5,13 +5,14 @@
  * checkpoints.
  */
 import { type KinesisClient, PutRecordsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { type KinesisConsumerOptions, KinesisConsumer, type RunnerKind } from '@kinesis-ts/consumer';
+import { KinesisConsumer, type KinesisConsumerOptions, type RunnerKind } from '@kinesis-ts/consumer';
 import { type KinesisRecord, recordText } from '@kinesis-ts/core';
 import { MemoryState, MemoryStateStore } from '@kinesis-ts/state-memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertShardOrder, type Delivered, missingKeys, putKeys } from '../fixtures/consumer-helpers.js';
 import { Capability, getBackend, skipReason } from '../src/backend.js';
 import { kinesisClient } from '../src/clients.js';
+import { FaultProxy } from '../src/fault-proxy.js';
 import { createStream, deleteStream, listAllShards, waitStreamActive } from '../src/streams.js';
 import { uniqueName } from '../src/unique-name.js';
 import { waitFor } from '../src/wait-for.js';
@@ -72,11 +73,47 @@ describe.skipIf(missing !== undefined)(`consumer with enhanced fan-out (${endpoi
     }, 60_000);
   }
 
+  for (const runner of ['process', 'inline'] as RunnerKind[]) {
+    it(`reads through SubscribeToShard and never calls GetRecords (${runner} runner, request log of a proxy)`, async () => {
+      const proxy = await FaultProxy.start(endpoint);
+      const group = uniqueName(`efo-log-${runner}`);
+      const consumer = new KinesisConsumer({
+        ...base({ runner, consumerGroup: group, fanOut: { http: { protocol: 'http1' } } }),
+        clientConfig: {
+          endpoint: proxy.endpoint,
+          region: backend.region,
+          ...(backend.credentials === undefined ? {} : { credentials: backend.credentials }),
+        },
+      });
+      const seen = new Set<string>();
+      try {
+        for await (const record of consumer) {
+          seen.add(recordText(record));
+          if (seen.size === keys.length) break;
+        }
+      } finally {
+        await consumer.close();
+        await proxy.close();
+      }
+      expect(missingKeys(keys, seen)).toEqual([]);
+      const operations = new Set(proxy.requests.map((r) => r.operation));
+      expect(operations.has('SubscribeToShard')).toBe(true);
+      expect(operations.has('GetRecords')).toBe(false);
+      expect(operations.has('GetShardIterator')).toBe(false);
+    }, 60_000);
+  }
+
   it('resumes from checkpoints after a restart (same state, same stream consumer)', async () => {
     const store = new MemoryStateStore();
     const group = uniqueName('efo-restart');
     const first = new KinesisConsumer(
-      base({ runner: 'inline', consumerGroup: group, state: new MemoryState({ store }), fanOut: {}, checkpointInterval: { records: 10 } }),
+      base({
+        runner: 'inline',
+        consumerGroup: group,
+        state: new MemoryState({ store }),
+        fanOut: {},
+        checkpointInterval: { records: 10 },
+      }),
     );
     const before: Delivered[] = [];
     for await (const record of first) {
@@ -97,7 +134,9 @@ describe.skipIf(missing !== undefined)(`consumer with enhanced fan-out (${endpoi
     // Only the record in hand when the first loop broke may come again (at-least-once).
     const again = after.filter((d) => before.some((b) => b.key === d.key));
     expect(again.length).toBeLessThanOrEqual(1);
-    console.log(`[consumer-efo-consumer] restart: ${before.length} + ${after.length} records, ${again.length} again`);
+    console.log(
+      `[consumer-efo-consumer] restart: ${before.length} + ${after.length} records, ${again.length} again`,
+    );
   }, 60_000);
 
   it('two instances share the shards through one state store, each reading its own through EFO', async () => {
@@ -105,7 +144,13 @@ describe.skipIf(missing !== undefined)(`consumer with enhanced fan-out (${endpoi
     const group = uniqueName('efo-pair');
     const start = (instanceId: string) => {
       const consumer = new KinesisConsumer(
-        base({ runner: 'inline', consumerGroup: group, instanceId, state: new MemoryState({ store }), fanOut: {} }),
+        base({
+          runner: 'inline',
+          consumerGroup: group,
+          instanceId,
+          state: new MemoryState({ store }),
+          fanOut: {},
+        }),
       );
       const out: Delivered[] = [];
       const loop = (async () => {
@@ -114,7 +159,10 @@ describe.skipIf(missing !== undefined)(`consumer with enhanced fan-out (${endpoi
       return { consumer, out, loop };
     };
     const a = start('a');
-    await waitFor(() => a.consumer.ownedShards.length === 4, { timeoutMs: 20_000, description: 'A owns 4 shards' });
+    await waitFor(() => a.consumer.ownedShards.length === 4, {
+      timeoutMs: 20_000,
+      description: 'A owns 4 shards',
+    });
     const b = start('b');
     try {
       await waitFor(() => a.consumer.ownedShards.length === 2 && b.consumer.ownedShards.length === 2, {
@@ -148,7 +196,10 @@ describe.skipIf(missing !== undefined)(`consumer with enhanced fan-out (${endpoi
       admin.send(
         new PutRecordsCommand({
           StreamName: single,
-          Records: Array.from({ length: n }, (_, i) => ({ PartitionKey: `${prefix}-${i}`, Data: Buffer.from(`${prefix}-${i}`) })),
+          Records: Array.from({ length: n }, (_, i) => ({
+            PartitionKey: `${prefix}-${i}`,
+            Data: Buffer.from(`${prefix}-${i}`),
+          })),
         }),
       );
     const consumer = new KinesisConsumer({
@@ -169,7 +220,13 @@ describe.skipIf(missing !== undefined)(`consumer with enhanced fan-out (${endpoi
       await waitFor(() => out.length >= 20, { timeoutMs: 20_000, description: 'parent records delivered' });
       const parent = (await listAllShards(admin, single))[0]!;
       const middle = (BigInt(parent.HashKeyRange!.EndingHashKey!) / 2n).toString();
-      await admin.send(new SplitShardCommand({ StreamName: single, ShardToSplit: parent.ShardId!, NewStartingHashKey: middle }));
+      await admin.send(
+        new SplitShardCommand({
+          StreamName: single,
+          ShardToSplit: parent.ShardId!,
+          NewStartingHashKey: middle,
+        }),
+      );
       await waitStreamActive(admin, single);
       await put('child', 40);
       await waitFor(() => out.length >= 60, { timeoutMs: 40_000, description: 'child records delivered' });

@@ -20,6 +20,8 @@ import {
 import { MemoryState } from '@kinesis-ts/state-memory';
 import { Coordinator, startPositionFor } from './coordinator.js';
 import { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
+import type { WorkerFanOutConfig } from './fan-out/fan-out-factory.js';
+import { type FanOutSetup, startFanOut } from './fan-out/fan-out-setup.js';
 import type { HeldLease } from './held-lease.js';
 import type { KinesisApi } from './kinesis-api.js';
 import {
@@ -81,6 +83,8 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   #ownClient = false;
   #api: KinesisApi | null = null;
   #runner: ShardRunner | null = null;
+  /** Enhanced fan-out state once started (`null`: polling). */
+  #fanOut: FanOutSetup | null = null;
   #coordinator: Coordinator | null = null;
   #workerClient: Promise<WorkerClientConfig> | null = null;
   readonly #sessions = new Map<string, ShardSession>();
@@ -196,6 +200,17 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
       this.#ownClient = true;
     }
     this.#api = o.kinesisApi ?? sdkKinesisApi(this.#client);
+    if (o.fanOut !== null) {
+      this.#fanOut = await startFanOut({
+        client: this.#client,
+        kinesisApi: o.kinesisApi,
+        streamName: o.streamName,
+        options: o.fanOut,
+        clock: o.clock,
+        logger: this.#logger,
+      });
+      if (this.#closing) return;
+    }
     this.#runner = this.#createRunner(this.#api);
     this.#coordinator = new Coordinator({
       state: this.#state,
@@ -223,7 +238,11 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   #createRunner(api: KinesisApi): ShardRunner {
     switch (this.#o.runner) {
       case 'inline':
-        return new InlineRunner({ api, clock: this.#o.clock });
+        return new InlineRunner({
+          api,
+          clock: this.#o.clock,
+          ...(this.#fanOut === null ? {} : { sourceFactory: this.#fanOut.inlineSourceFactory }),
+        });
       case 'thread':
         return new ThreadRunner(resolveWorkerScript(this.#o.workerScript));
       default:
@@ -231,11 +250,18 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     }
   }
 
-  async #workerSetup(): Promise<{ client: WorkerClientConfig; credentials: TransferableCredentials | null }> {
-    if (this.#runner?.kind === 'inline' || this.#client === null) return { client: {}, credentials: null };
+  async #workerSetup(): Promise<{
+    client: WorkerClientConfig;
+    credentials: TransferableCredentials | null;
+    fanOut: WorkerFanOutConfig | null;
+  }> {
+    const fanOut = this.#fanOut?.worker ?? null;
+    if (this.#runner?.kind === 'inline' || this.#client === null) {
+      return { client: {}, credentials: null, fanOut };
+    }
     this.#workerClient ??= transferableClientConfig(this.#client);
     const [client, credentials] = await Promise.all([this.#workerClient, this.#credentials()]);
-    return { client, credentials };
+    return { client, credentials, fanOut };
   }
 
   async #credentials(): Promise<TransferableCredentials | null> {
@@ -536,6 +562,13 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     this.#sessions.clear();
     this.#ready = [];
     this.#readySet.clear();
+    if (this.#fanOut !== null) {
+      await this.#fanOut.close().catch((error: unknown) => {
+        this.#logger.warn('closing enhanced fan-out failed', {
+          error: String((error as Error)?.message ?? error),
+        });
+      });
+    }
     if (this.#ownState) await this.#state.close().catch(() => {});
     if (this.#ownClient) this.#client?.destroy();
     this.#logger.info('consumer closed', { instanceId: this.#o.instanceId });

@@ -2,6 +2,22 @@ export { type PackedRecords, packRecords, unpackRecords } from './batch-codec.js
 export { type BatchContext, type BatchHandler, KinesisConsumer } from './consumer.js';
 export { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
 export {
+  type FanOutApi,
+  type StreamConsumerApi,
+  type SubscribeToShardResult,
+  sdkFanOutApi,
+  sdkStreamConsumerApi,
+} from './fan-out/fan-out-api.js';
+export type { FanOutOptions } from './fan-out/fan-out-options.js';
+export { FanOutShardSource, type FanOutSourceOptions } from './fan-out/fan-out-source.js';
+export type { FanOutHttpHandlerOptions, FanOutHttpProtocol } from './fan-out/http2-handler.js';
+export {
+  deregisterStreamConsumer,
+  ensureStreamConsumer,
+  type StreamConsumerInfo,
+  type StreamConsumerOptions,
+} from './fan-out/stream-consumer-registration.js';
+export {
   classifyKinesisError,
   type GetRecordsResult,
   type GetShardIteratorResult,
@@ -31,3 +47,4 @@ export {
 } from './record-source.js';
 export { listAllShards, type ShardInfo } from './shard-list.js';
 export { type PollingReaderOptions, PollingShardReader } from './shard-reader.js';
+export { type DecodedRecords, ShardRecordDecoder } from './shard-record-decoder.js';

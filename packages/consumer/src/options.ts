@@ -13,6 +13,11 @@ import {
   ValidationError,
 } from '@kinesis-ts/core';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import {
+  type FanOutOptions,
+  type ResolvedFanOutOptions,
+  resolveFanOutOptions,
+} from './fan-out/fan-out-options.js';
 import type { KinesisApi } from './kinesis-api.js';
 
 /** Where to start reading a shard that has no checkpoint (and no parent shard). */
@@ -88,6 +93,11 @@ export interface KinesisConsumerOptions {
   readonly clientConfig?: KinesisClientConfig;
   /** Credentials or a credential provider (ignored when `kinesisClient` is given). Default: the SDK chain. */
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /**
+   * Enhanced fan-out: read through SubscribeToShard with a registered stream consumer instead of
+   * polling (see {@link FanOutOptions}). Default: polling.
+   */
+  readonly fanOut?: FanOutOptions;
   /** Where diagnostics go. Default silent. */
   readonly logger?: Logger;
   /** Time source for leases, checkpoints and polling. Default the system clock. */
@@ -125,6 +135,8 @@ export interface ResolvedConsumerOptions {
   readonly kinesisClient: KinesisClient | undefined;
   readonly clientConfig: KinesisClientConfig | undefined;
   readonly kinesisApi: KinesisApi | undefined;
+  /** Enhanced fan-out settings, or `null` for polling. */
+  readonly fanOut: ResolvedFanOutOptions | null;
   readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -276,6 +288,7 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
     kinesisClient: input.kinesisClient,
     clientConfig: input.clientConfig,
     kinesisApi: input.kinesisApi,
+    fanOut: resolveFanOutOptions(input.fanOut, consumerGroup),
     credentials: input.credentials,
     logger: input.logger ?? silentLogger,
     clock: input.clock ?? systemClock,

@@ -3,26 +3,10 @@
  * throttling backoff, expired-iterator recovery, KPL deaggregation and KCL's hash-range filter.
  */
 import type { _Record, ChildShard, GetShardIteratorCommandInput } from '@aws-sdk/client-kinesis';
-import {
-  type Checkpoint,
-  type Clock,
-  compareCheckpoints,
-  deaggregate,
-  effectiveHashKey,
-  type HashKeyRange,
-  hashKeyInRange,
-  type KinesisRecord,
-  parseHashKeyRange,
-  sleep,
-} from '@kinesis-ts/core';
+import { type Clock, sleep } from '@kinesis-ts/core';
 import { classifyKinesisError, type KinesisApi, kinesisError } from './kinesis-api.js';
-import type {
-  ChildShardInfo,
-  RecordBatch,
-  RecordSourceObserver,
-  ShardReadSpec,
-  ShardRecordSource,
-} from './record-source.js';
+import type { RecordBatch, RecordSourceObserver, ShardReadSpec, ShardRecordSource } from './record-source.js';
+import { ShardRecordDecoder, toChildShardInfo } from './shard-record-decoder.js';
 
 /** Tuning of {@link PollingShardReader}. */
 export interface PollingReaderOptions {
@@ -53,13 +37,11 @@ export class PollingShardReader implements ShardRecordSource {
   readonly #spec: ShardReadSpec;
   readonly #observer: RecordSourceObserver;
   readonly #options: Required<PollingReaderOptions>;
-  readonly #range: HashKeyRange | null;
+  readonly #decoder: ShardRecordDecoder;
   /** `undefined`: must be created; `null`: the shard ended. */
   #iterator: string | null | undefined;
   /** Sequence number of the last Kinesis record returned (all of its user records were returned). */
   #lastSequenceNumber: string | null = null;
-  /** User records at or before this position are skipped (resume inside an aggregate). */
-  #skipThrough: Checkpoint | null;
   #nextCallAt = 0;
   #callStartedAt = 0;
   #backoffMs = 0;
@@ -81,8 +63,7 @@ export class PollingShardReader implements ShardRecordSource {
       ...options,
       minPollIntervalMs: Math.max(200, options.minPollIntervalMs),
     };
-    this.#range = spec.hashKeyRange === null ? null : parseHashKeyRange(spec.hashKeyRange);
-    this.#skipThrough = spec.position.type === 'AFTER' ? spec.position.checkpoint : null;
+    this.#decoder = new ShardRecordDecoder(spec);
   }
 
   /** The position an expired iterator would be re-created from (for tests and diagnostics). */
@@ -192,38 +173,11 @@ export class PollingShardReader implements ShardRecordSource {
     childShards: ChildShard[] | undefined,
     full: boolean,
   ): RecordBatch {
-    const shardId = this.#spec.shardId;
-    const records: KinesisRecord[] = [];
-    let bytes = 0;
-    for (const record of raw) {
-      const sequenceNumber = record.SequenceNumber ?? '';
-      const users = deaggregate({
-        data: record.Data ?? new Uint8Array(0),
-        partitionKey: record.PartitionKey ?? '',
-        sequenceNumber,
-        shardId,
-        approximateArrivalTimestamp: record.ApproximateArrivalTimestamp ?? new Date(0),
-        encryptionType: record.EncryptionType,
-      });
-      for (const user of users) {
-        if (this.#skipThrough !== null) {
-          if (compareCheckpoints(user, this.#skipThrough) <= 0) continue;
-          this.#skipThrough = null;
-        }
-        if (user.aggregated && this.#range !== null && !hashKeyInRange(effectiveHashKey(user), this.#range))
-          continue;
-        records.push(user);
-        bytes += user.data.byteLength;
-      }
-      if (this.#skipThrough !== null && BigInt(sequenceNumber) > BigInt(this.#skipThrough.sequenceNumber)) {
-        this.#skipThrough = null;
-      }
-      this.#lastSequenceNumber = sequenceNumber;
-    }
+    const { records, bytes, lastSequenceNumber } = this.#decoder.decode(raw);
+    if (lastSequenceNumber !== null) this.#lastSequenceNumber = lastSequenceNumber;
     const behind = millisBehindLatest ?? 0;
     this.#iterator = nextIterator ?? null;
     const ended = this.#iterator === null;
-    const clock = this.#options.clock;
     // Behind the tip (or a page filled to its limit, whatever the service reports): fast; caught up: slow.
     const fast = behind > 0 || full;
     this.#nextCallAt =
@@ -236,16 +190,4 @@ export class PollingShardReader implements ShardRecordSource {
       childShards: ended && childShards !== undefined ? childShards.map(toChildShardInfo) : undefined,
     };
   }
-}
-
-function toChildShardInfo(child: ChildShard): ChildShardInfo {
-  const range = child.HashKeyRange;
-  return {
-    shardId: child.ShardId ?? '',
-    parentShardIds: [...(child.ParentShards ?? [])],
-    hashKeyRange:
-      range?.StartingHashKey !== undefined && range.EndingHashKey !== undefined
-        ? { startingHashKey: range.StartingHashKey, endingHashKey: range.EndingHashKey }
-        : null,
-  };
 }

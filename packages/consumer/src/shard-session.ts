@@ -17,6 +17,7 @@ import {
 import { unpackRecords } from './batch-codec.js';
 import { Checkpointer } from './checkpointer.js';
 import type { ConsumerEvents, TypedEmitter } from './events.js';
+import type { WorkerFanOutConfig } from './fan-out/fan-out-factory.js';
 import type { HeldLease } from './held-lease.js';
 import type { ResolvedConsumerOptions } from './options.js';
 import {
@@ -51,6 +52,7 @@ export interface ShardSessionDeps {
   readonly workerClient: () => Promise<{
     client: WorkerClientConfig;
     credentials: TransferableCredentials | null;
+    fanOut?: WorkerFanOutConfig | null;
   }>;
   /**
    * The shard's hash-key range when `spec` has none (a shard this instance has not listed yet, e.g. a
@@ -263,7 +265,11 @@ export class ShardSession {
 
   async #spawn(position: StartPosition): Promise<void> {
     const { runner, options, events, logger } = this.#d;
-    let setup: { client: WorkerClientConfig; credentials: TransferableCredentials | null };
+    let setup: {
+      client: WorkerClientConfig;
+      credentials: TransferableCredentials | null;
+      fanOut?: WorkerFanOutConfig | null;
+    };
     try {
       if (this.#spec.hashKeyRange === null && this.#d.hashKeyRange !== undefined) {
         this.#spec = { ...this.#spec, hashKeyRange: await this.#d.hashKeyRange() };
@@ -312,6 +318,7 @@ export class ShardSession {
       },
       client: setup.client,
       credentials: setup.credentials,
+      fanOut: setup.fanOut ?? null,
       credit: {
         records: Math.max(0, options.maxBufferedRecords - this.#heldRecords),
         bytes: Math.max(0, options.maxBufferedBytes - this.#heldBytes),

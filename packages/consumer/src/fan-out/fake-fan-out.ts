@@ -262,10 +262,14 @@ export class FakeFanOutKinesis implements FanOutApi {
     this.registry.activeAfter = 1;
   }
 
-  async subscribeToShard(input: SubscribeToShardCommandInput, signal: AbortSignal): Promise<SubscribeToShardResult> {
+  async subscribeToShard(
+    input: SubscribeToShardCommandInput,
+    signal: AbortSignal,
+  ): Promise<SubscribeToShardResult> {
     const shardId = input.ShardId ?? '';
     this.subscribes.set(shardId, (this.subscribes.get(shardId) ?? 0) + 1);
-    if (this.#active.has(shardId)) throw awsError('ResourceInUseException', 'Another active subscription exists');
+    if (this.#active.has(shardId))
+      throw awsError('ResourceInUseException', 'Another active subscription exists');
     const shard = this.#fake.shard(this.#stream, shardId);
     const position = input.StartingPosition;
     const seq = position?.SequenceNumber ?? '';
@@ -326,7 +330,10 @@ export class FakeFanOutKinesis implements FanOutApi {
               .map((c) => ({
                 ShardId: c.shardId,
                 ParentShards: c.parentShardIds,
-                HashKeyRange: { StartingHashKey: c.range.startingHashKey, EndingHashKey: c.range.endingHashKey },
+                HashKeyRange: {
+                  StartingHashKey: c.range.startingHashKey,
+                  EndingHashKey: c.range.endingHashKey,
+                },
               }))
           : undefined,
       };

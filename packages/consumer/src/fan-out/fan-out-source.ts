@@ -21,8 +21,8 @@ import type {
   ShardReadSpec,
   ShardRecordSource,
 } from '../record-source.js';
+import { ShardRecordDecoder, toChildShardInfo } from '../shard-record-decoder.js';
 import type { FanOutApi } from './fan-out-api.js';
-import { ShardRecordDecoder, toChildShardInfo } from './shard-record-decoder.js';
 
 /** Tuning of {@link FanOutShardSource}. */
 export interface FanOutSourceOptions {

@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { transferables } from '../batch-codec.js';
+import { fanOutSourceFactory, workerFanOutApi } from '../fan-out/fan-out-factory.js';
 import { sdkKinesisApi, workerKinesisClient } from '../kinesis-client.js';
 import { runShardWorker } from './shard-worker.js';
 import type { FromWorkerMessage, ToWorkerMessage, WorkerPort } from './transport.js';
@@ -52,6 +53,7 @@ function threadPort(): WorkerPort {
 }
 
 let client: KinesisClient | undefined;
+let fanOutClient: { destroy(): void } | undefined;
 const port = parentPort === null ? processPort() : threadPort();
 const closePort = port.close;
 void runShardWorker({
@@ -60,8 +62,14 @@ void runShardWorker({
     ...port,
     close: () => {
       client?.destroy();
+      fanOutClient?.destroy();
       closePort();
     },
+  },
+  fanOutSourceFactory: (fanOut, config, credentials) => {
+    const subscriber = workerFanOutApi(config, credentials, fanOut.http);
+    fanOutClient = subscriber;
+    return fanOutSourceFactory(subscriber.api, fanOut);
   },
   apiFactory: (config, credentials) => {
     client = workerKinesisClient(config, credentials);

@@ -4,6 +4,7 @@
  */
 import { type Clock, isKinesisTsError, systemClock } from '@kinesis-ts/core';
 import { packRecords } from '../batch-codec.js';
+import type { WorkerFanOutConfig } from '../fan-out/fan-out-factory.js';
 import type { KinesisApi } from '../kinesis-api.js';
 import type { RecordSourceObserver, ShardReadSpec, ShardRecordSource } from '../record-source.js';
 import { type PollingReaderOptions, PollingShardReader } from '../shard-reader.js';
@@ -30,6 +31,16 @@ export interface ShardWorkerOptions {
   readonly pack: boolean;
   /** Time source (inline runner: the consumer's clock). */
   readonly clock?: Clock;
+  /**
+   * Builds the record source of a worker whose start message carries enhanced fan-out settings
+   * (process and thread workers: a SubscribeToShard client of their own). Without it, or without
+   * fan-out settings, `sourceFactory` is used.
+   */
+  readonly fanOutSourceFactory?: (
+    fanOut: WorkerFanOutConfig,
+    client: WorkerClientConfig,
+    credentials: (() => Promise<TransferableCredentials>) | null,
+  ) => NonNullable<ShardWorkerOptions['sourceFactory']>;
   /** Builds the record source; default {@link PollingShardReader}. Enhanced fan-out plugs in here. */
   readonly sourceFactory?: (
     api: KinesisApi,
@@ -101,7 +112,15 @@ export function runShardWorker(options: ShardWorkerOptions): Promise<void> {
       log: (level, message, context) => port.send({ type: 'log', level, message, context }),
     };
     const readerOptions: PollingReaderOptions = { ...start.reader, clock };
-    const factory = options.sourceFactory ?? ((a, s, o, r) => new PollingShardReader(a, s, o, r));
+    const fanOut = start.fanOut ?? null;
+    const factory =
+      fanOut !== null && options.fanOutSourceFactory !== undefined
+        ? options.fanOutSourceFactory(
+            fanOut,
+            start.client,
+            start.credentials === null ? null : credentialProvider,
+          )
+        : (options.sourceFactory ?? ((a, s, o, r) => new PollingShardReader(a, s, o, r)));
     const source = factory(api, start.spec, observer, readerOptions);
     for (;;) {
       while (creditRecords < Math.max(1, start.reader.minFetchRecords) || creditBytes <= 0) {

@@ -4,6 +4,7 @@
  */
 import type { KinesisRecord } from '@kinesis-ts/core';
 import type { PackedRecords } from '../batch-codec.js';
+import type { WorkerFanOutConfig } from '../fan-out/fan-out-factory.js';
 import type { ChildShardInfo, ShardReadSpec } from '../record-source.js';
 
 /** Credentials as plain data (what crosses IPC). */
@@ -47,6 +48,8 @@ export type ToWorkerMessage =
       /** `null` when the worker uses the main process's client (inline). */
       readonly credentials: TransferableCredentials | null;
       readonly credit: { readonly records: number; readonly bytes: number };
+      /** Enhanced fan-out settings; `null`/absent: poll with GetRecords. */
+      readonly fanOut?: WorkerFanOutConfig | null;
     }
   /** More room: the main process consumed this many records/bytes. */
   | { readonly type: 'credit'; readonly records: number; readonly bytes: number }

@@ -14,7 +14,7 @@ import {
   type KinesisRecord,
   parseHashKeyRange,
 } from '@kinesis-ts/core';
-import type { ChildShardInfo, ShardReadSpec } from '../record-source.js';
+import type { ChildShardInfo, ShardReadSpec } from './record-source.js';
 
 /** The user records of some raw Kinesis records. */
 export interface DecodedRecords {
