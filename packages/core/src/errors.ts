@@ -134,7 +134,11 @@ export class LeaseConflictError extends KinesisTsError {
   /** The counter found after the failure (`undefined` when not re-read). */
   readonly actualCounter: number | null | undefined;
 
-  constructor(details: LeaseConflictDetails, options: { cause?: unknown; message?: string } = {}, code: ErrorCode = ErrorCode.LEASE_CONFLICT) {
+  constructor(
+    details: LeaseConflictDetails,
+    options: { cause?: unknown; message?: string } = {},
+    code: ErrorCode = ErrorCode.LEASE_CONFLICT,
+  ) {
     super(
       code,
       options.message ??
@@ -166,7 +170,10 @@ export class LeaseLostError extends LeaseConflictError {
 
 /** The lease does not exist. */
 export class LeaseNotFoundError extends KinesisTsError {
-  constructor(details: { consumerGroup: string; streamName: string; shardId: string }, options: { cause?: unknown } = {}) {
+  constructor(
+    details: { consumerGroup: string; streamName: string; shardId: string },
+    options: { cause?: unknown } = {},
+  ) {
     super(
       ErrorCode.LEASE_NOT_FOUND,
       `lease ${details.streamName}/${details.shardId} (group ${details.consumerGroup}) does not exist`,
