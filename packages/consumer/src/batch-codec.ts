@@ -2,7 +2,7 @@
  * Packs a batch of user records into one buffer plus offset and metadata arrays, so a whole
  * GetRecords batch crosses a process or thread boundary as one message with few, large fields.
  */
-import type { KinesisRecord } from '@kinesis-ts/core';
+import { type KinesisRecord, packPayloads, unpackPayloads } from '@kinesis-ts/core';
 
 /** A batch of records in transport form. Every field survives structured clone. */
 export interface PackedRecords {
@@ -25,16 +25,9 @@ export interface PackedRecords {
 /** Packs records (all of one shard) for transport. */
 export function packRecords(records: readonly KinesisRecord[]): PackedRecords {
   const n = records.length;
-  const offsets = new Uint32Array(n + 1);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    offsets[i] = total;
-    total += records[i]!.data.byteLength;
-  }
-  offsets[n] = total;
   // Not from the shared pool: the buffer belongs to this batch alone, so a worker thread can
   // transfer it instead of copying it.
-  const data = Buffer.allocUnsafeSlow(total);
+  const { data, offsets } = packPayloads(records, { transferable: true });
   const partitionKeys = new Array<string>(n);
   const sequenceNumbers = new Array<string>(n);
   const subSequenceNumbers = new Uint32Array(n);
@@ -44,7 +37,6 @@ export function packRecords(records: readonly KinesisRecord[]): PackedRecords {
   let encryptionTypes: (string | undefined)[] | null = null;
   for (let i = 0; i < n; i++) {
     const record = records[i]!;
-    data.set(record.data, offsets[i]!);
     partitionKeys[i] = record.partitionKey;
     sequenceNumbers[i] = record.sequenceNumber;
     subSequenceNumbers[i] = record.subSequenceNumber;
@@ -85,11 +77,11 @@ export function transferables(packed: PackedRecords): ArrayBuffer[] {
  */
 export function unpackRecords(packed: PackedRecords, shardId: string): KinesisRecord[] {
   const n = packed.partitionKeys.length;
-  const bytes = Buffer.from(packed.data.buffer, packed.data.byteOffset, packed.data.byteLength);
+  const payloads = unpackPayloads(packed);
   const out = new Array<KinesisRecord>(n);
   for (let i = 0; i < n; i++) {
     out[i] = {
-      data: bytes.subarray(packed.offsets[i]!, packed.offsets[i + 1]!),
+      data: payloads[i]!,
       partitionKey: packed.partitionKeys[i]!,
       sequenceNumber: packed.sequenceNumbers[i]!,
       subSequenceNumber: packed.subSequenceNumbers[i]!,

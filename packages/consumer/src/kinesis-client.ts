@@ -91,29 +91,35 @@ export async function transferableCredentials(client: KinesisClient): Promise<Tr
   };
 }
 
+/** An SDK credential provider over a worker's IPC-backed credentials (`undefined`: the SDK chain). */
+export function workerCredentialProvider(
+  credentials: (() => Promise<TransferableCredentials>) | null,
+): AwsCredentialIdentityProvider | undefined {
+  if (credentials === null) return undefined;
+  return async () => {
+    const c = await credentials();
+    return {
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      sessionToken: c.sessionToken,
+      expiration: c.expiration === undefined ? undefined : new Date(c.expiration),
+    };
+  };
+}
+
+/** The region/endpoint/retry part of a worker's plain client config, as SDK client config. */
+export function workerClientSettings(config: WorkerClientConfig): KinesisClientConfig {
+  return {
+    ...(config.region === undefined ? {} : { region: config.region }),
+    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+    ...(config.maxAttempts === undefined ? {} : { maxAttempts: config.maxAttempts }),
+  };
+}
+
 /** Builds a shard worker's client from plain config and an IPC-backed credential provider. */
 export function workerKinesisClient(
   config: WorkerClientConfig,
   credentials: (() => Promise<TransferableCredentials>) | null,
 ): KinesisClient {
-  const provider: AwsCredentialIdentityProvider | undefined =
-    credentials === null
-      ? undefined
-      : async () => {
-          const c = await credentials();
-          return {
-            accessKeyId: c.accessKeyId,
-            secretAccessKey: c.secretAccessKey,
-            sessionToken: c.sessionToken,
-            expiration: c.expiration === undefined ? undefined : new Date(c.expiration),
-          };
-        };
-  return createKinesisClient(
-    {
-      ...(config.region === undefined ? {} : { region: config.region }),
-      ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
-      ...(config.maxAttempts === undefined ? {} : { maxAttempts: config.maxAttempts }),
-    },
-    provider,
-  );
+  return createKinesisClient(workerClientSettings(config), workerCredentialProvider(credentials));
 }

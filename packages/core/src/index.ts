@@ -57,6 +57,12 @@ export {
 } from './limits.js';
 export { type Logger, prefixLogger, silentLogger } from './logger.js';
 export {
+  type PackedPayloads,
+  type PackPayloadsOptions,
+  packPayloads,
+  unpackPayloads,
+} from './packed-payloads.js';
+export {
   type Checkpoint,
   compareCheckpoints,
   type KinesisRecord,

@@ -5,8 +5,8 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Clock } from '@kinesis-ts/core';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { KinesisApi } from '../kinesis-api.js';
+import { workerClientSettings, workerCredentialProvider } from '../kinesis-client.js';
 import type { RecordSourceObserver, ShardReadSpec, ShardRecordSource } from '../record-source.js';
 import type { TransferableCredentials, WorkerClientConfig } from '../runners/transport.js';
 import { createFanOutClient, type FanOutApi, sdkFanOutApi } from './fan-out-api.js';
@@ -57,25 +57,9 @@ export function workerFanOutApi(
   credentials: (() => Promise<TransferableCredentials>) | null,
   http: FanOutHttpHandlerOptions,
 ): { readonly api: FanOutApi; destroy(): void } {
-  const provider: AwsCredentialIdentityProvider | undefined =
-    credentials === null
-      ? undefined
-      : async () => {
-          const c = await credentials();
-          return {
-            accessKeyId: c.accessKeyId,
-            secretAccessKey: c.secretAccessKey,
-            sessionToken: c.sessionToken,
-            expiration: c.expiration === undefined ? undefined : new Date(c.expiration),
-          };
-        };
   const client: KinesisClient = createFanOutClient(
-    {
-      ...(config.region === undefined ? {} : { region: config.region }),
-      ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
-      ...(config.maxAttempts === undefined ? {} : { maxAttempts: config.maxAttempts }),
-    },
-    provider,
+    workerClientSettings(config),
+    workerCredentialProvider(credentials),
     http,
   );
   return { api: sdkFanOutApi(client), destroy: () => client.destroy() };

@@ -8,7 +8,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger } from '@kinesis-ts/core';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { KinesisApi } from '../kinesis-api.js';
-import { transferableClientConfig } from '../kinesis-client.js';
+import { transferableClientConfig, workerClientSettings } from '../kinesis-client.js';
 import {
   createFanOutClient,
   type FanOutApi,
@@ -95,11 +95,7 @@ export async function startFanOut(input: FanOutSetupInput, signal?: AbortSignal)
     sdkApi ??= transferableClientConfig(input.client).then((config) => {
       const credentials = (input.client.config as { credentials?: unknown }).credentials;
       ownClient = createFanOutClient(
-        {
-          ...(config.region === undefined ? {} : { region: config.region }),
-          ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
-          ...(config.maxAttempts === undefined ? {} : { maxAttempts: config.maxAttempts }),
-        },
+        workerClientSettings(config),
         typeof credentials === 'function' ? (credentials as AwsCredentialIdentityProvider) : undefined,
         options.http,
       );

@@ -4,6 +4,7 @@
  * columnar, one message per PutRecords response.
  */
 
+import { packPayloads, unpackPayloads } from '@kinesis-ts/core';
 import type { RecordAck, RecordRejection } from '../acks.js';
 import type { ProducerEvent } from '../events.js';
 import type { IncomingRecord, PipelineOptions } from '../pipeline.js';
@@ -71,20 +72,12 @@ export type ChildMessage =
 /** Packs records into one buffer plus offsets. */
 export function packRecords(records: readonly IncomingRecord[]): PackedRecords {
   const n = records.length;
-  const offsets = new Uint32Array(n + 1);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    offsets[i] = total;
-    total += records[i]!.data.byteLength;
-  }
-  offsets[n] = total;
-  const data = Buffer.allocUnsafe(total);
+  const { data, offsets } = packPayloads(records);
   const ids = new Float64Array(n);
   const keys = new Array<string>(n);
   let explicitHashKeys: Record<number, string> | undefined;
   for (let i = 0; i < n; i++) {
     const record = records[i]!;
-    data.set(record.data, offsets[i]!);
     ids[i] = record.id;
     keys[i] = record.partitionKey;
     if (record.explicitHashKey !== undefined) {
@@ -99,11 +92,11 @@ export function packRecords(records: readonly IncomingRecord[]): PackedRecords {
 export function unpackRecords(packed: PackedRecords): IncomingRecord[] {
   const n = packed.ids.length;
   const out = new Array<IncomingRecord>(n);
-  const data = packed.data;
+  const payloads = unpackPayloads(packed);
   for (let i = 0; i < n; i++) {
     out[i] = {
       id: packed.ids[i]!,
-      data: data.subarray(packed.offsets[i]!, packed.offsets[i + 1]!),
+      data: payloads[i]!,
       partitionKey: packed.keys[i]!,
       explicitHashKey: packed.explicitHashKeys?.[i],
     };
