@@ -2,6 +2,7 @@ export { type PackedRecords, packRecords, unpackRecords } from './batch-codec.js
 export { type BatchContext, type BatchHandler, KinesisConsumer } from './consumer.js';
 export { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
 export {
+  createFanOutClient,
   type FanOutApi,
   type StreamConsumerApi,
   type SubscribeToShardResult,
@@ -10,7 +11,13 @@ export {
 } from './fan-out/fan-out-api.js';
 export type { FanOutOptions } from './fan-out/fan-out-options.js';
 export { FanOutShardSource, type FanOutSourceOptions } from './fan-out/fan-out-source.js';
-export type { FanOutHttpHandlerOptions, FanOutHttpProtocol } from './fan-out/http2-handler.js';
+export {
+  createFanOutHttpHandler,
+  FAN_OUT_HTTP_DEFAULTS,
+  type FanOutHttpHandlerOptions,
+  type FanOutHttpProtocol,
+  PooledHttp2Handler,
+} from './fan-out/http2-handler.js';
 export {
   deregisterStreamConsumer,
   ensureStreamConsumer,
