@@ -4,29 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KinesisConsumer } from './consumer.js';
 import type { KinesisConsumerOptions } from './options.js';
 import { FakeKinesis } from './test-support/fake-kinesis.js';
+import { take, until } from './test-support/fake-time.js';
 
 const scope = { consumerGroup: 'default', streamName: 's' };
-
-/** Advances fake time in small steps until `promise` settles. */
-async function until<T>(promise: Promise<T>, maxMs = 120_000): Promise<T> {
-  let settled = false;
-  const tracked = promise.finally(() => {
-    settled = true;
-  });
-  tracked.catch(() => {});
-  for (let t = 0; t < maxMs && !settled; t += 50) await vi.advanceTimersByTimeAsync(50);
-  return tracked;
-}
-
-async function take(iterator: AsyncIterator<KinesisRecord>, n: number): Promise<KinesisRecord[]> {
-  const out: KinesisRecord[] = [];
-  while (out.length < n) {
-    const result = await until(iterator.next());
-    if (result.done) break;
-    out.push(result.value);
-  }
-  return out;
-}
 
 function consumer(fake: FakeKinesis, options: Partial<KinesisConsumerOptions> = {}): KinesisConsumer {
   return new KinesisConsumer({

@@ -3,18 +3,9 @@ import { MemoryState, MemoryStateStore } from '@kinesis-ts/state-memory';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KinesisConsumer } from './consumer.js';
 import { awsError, FakeKinesis } from './test-support/fake-kinesis.js';
+import { until } from './test-support/fake-time.js';
 
 const SHARD = 'shardId-000000000000';
-
-async function until<T>(promise: Promise<T>, maxMs = 120_000): Promise<T> {
-  let settled = false;
-  const tracked = promise.finally(() => {
-    settled = true;
-  });
-  tracked.catch(() => {});
-  for (let t = 0; t < maxMs && !settled; t += 50) await vi.advanceTimersByTimeAsync(50);
-  return tracked;
-}
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });

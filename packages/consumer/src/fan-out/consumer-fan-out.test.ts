@@ -2,34 +2,15 @@
  * KinesisConsumer with `fanOut` on the inline runner, over a fake Kinesis that serves SubscribeToShard:
  * the same leases, checkpoints, resharding and backpressure as polling.
  */
-import { type KinesisRecord, recordText } from '@kinesis-ts/core';
+import { recordText } from '@kinesis-ts/core';
 import { MemoryState, MemoryStateStore } from '@kinesis-ts/state-memory';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KinesisConsumer } from '../consumer.js';
 import type { KinesisConsumerOptions } from '../options.js';
 import { FakeKinesis } from '../test-support/fake-kinesis.js';
+import { take, until } from '../test-support/fake-time.js';
 import { FakeFanOutKinesis } from './fake-fan-out.js';
 import { resetStreamConsumerCallSpacing } from './stream-consumer-registration.js';
-
-async function until<T>(promise: Promise<T>, maxMs = 120_000): Promise<T> {
-  let settled = false;
-  const tracked = promise.finally(() => {
-    settled = true;
-  });
-  tracked.catch(() => {});
-  for (let t = 0; t < maxMs && !settled; t += 50) await vi.advanceTimersByTimeAsync(50);
-  return tracked;
-}
-
-async function take(iterator: AsyncIterator<KinesisRecord>, n: number): Promise<KinesisRecord[]> {
-  const out: KinesisRecord[] = [];
-  while (out.length < n) {
-    const result = await until(iterator.next());
-    if (result.done) break;
-    out.push(result.value);
-  }
-  return out;
-}
 
 function setup(shards: number, perShard: number) {
   const fake = new FakeKinesis();
