@@ -6,6 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .reports && mkdir -p .reports
+# Fault scenarios append one JSON line each here (integration/src/scenario-report.ts); printed at the end.
+export KINESIS_TS_SCENARIO_REPORT="$PWD/.reports/scenarios.jsonl"
 failed=()
 step() {
   local name=$1; shift
@@ -29,6 +31,10 @@ done
 step integration pnpm --filter @kinesis-ts/integration exec vitest run $(vitest_json integration | sed 's#\.reports/#../.reports/#')
 step "publint + attw" pnpm run check:packages
 
+if [ -s .reports/scenarios.jsonl ]; then
+  echo "fault scenarios (records put / delivered / missing / duplicates):"
+  node -e 'for (const l of require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")) console.log("  " + JSON.parse(l).line)' .reports/scenarios.jsonl
+fi
 node scripts/test-summary.mjs .reports || failed+=("test summary")
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED steps: ${failed[*]}"

@@ -34,6 +34,12 @@ export {
   type UserEndpoints,
   userEndpointsFromEnv,
 } from './select-backend.js';
+export {
+  countDeliveries,
+  formatScenario,
+  reportScenario,
+  type ScenarioResult,
+} from './scenario-report.js';
 export { createStateTable, deleteTable } from './state-table.js';
 export {
   type CreateStreamOptions,
