@@ -28,18 +28,18 @@ export { DEFAULT_LOCALSTACK_IMAGE, type LocalStackInstance, startLocalStack } fr
 export { isPortOpen, isProcessAlive } from './process-check.js';
 export { type ReadAllRecordsOptions, readAllRecords, type ShardRecord } from './read-all-records.js';
 export {
+  countDeliveries,
+  formatScenario,
+  reportScenario,
+  type ScenarioResult,
+} from './scenario-report.js';
+export {
   type BackendEnvironment,
   type StartedBackend,
   startBackend,
   type UserEndpoints,
   userEndpointsFromEnv,
 } from './select-backend.js';
-export {
-  countDeliveries,
-  formatScenario,
-  reportScenario,
-  type ScenarioResult,
-} from './scenario-report.js';
 export { createStateTable, deleteTable } from './state-table.js';
 export {
   type CreateStreamOptions,
