@@ -8,7 +8,11 @@ export type TimerHandle = { readonly __timer: unique symbol } | object;
 
 /** Time source and timers. */
 export interface Clock {
-  /** Milliseconds on a monotonic-enough scale; only differences between two calls are meaningful. */
+  /**
+   * Milliseconds on a monotonic scale: only differences between two calls are meaningful. The system
+   * clock never goes back and ignores wall-clock steps (NTP, a changed time zone or date), so a lease
+   * deadline or expiry measured with it is not shortened or stretched by them.
+   */
   now(): number;
   /**
    * Runs `callback` after `ms` milliseconds. Background timers created by the library never keep the
@@ -20,11 +24,14 @@ export interface Clock {
 }
 
 /**
- * The real clock: `Date.now()` and `unref()`'d global timers. Globals are looked up on every call, so
- * `vi.useFakeTimers()` drives it too.
+ * The real clock: monotonic time (`performance.timeOrigin + performance.now()`, close to the epoch in
+ * milliseconds when the process starts but never stepped by wall-clock changes) and `unref()`'d global
+ * timers. Globals are looked up on every call, so `vi.useFakeTimers()` drives it too (fake `performance`
+ * as well as the timers). Long-lived objects that must keep the process alive hold a handle of their own
+ * (see the consumer's and producer's `start()`), not these timers.
  */
 export const systemClock: Clock = Object.freeze({
-  now: () => Date.now(),
+  now: () => globalThis.performance.timeOrigin + globalThis.performance.now(),
   setTimeout: (callback: () => void, ms: number): TimerHandle => {
     const handle = globalThis.setTimeout(callback, ms);
     if (typeof handle === 'object' && handle !== null && 'unref' in handle) handle.unref();

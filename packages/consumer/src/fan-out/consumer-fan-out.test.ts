@@ -39,7 +39,7 @@ function getRecordsCalls(fake: FakeKinesis): number {
 }
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
   resetStreamConsumerCallSpacing();
 });
 afterEach(() => {

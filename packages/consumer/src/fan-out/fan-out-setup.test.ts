@@ -33,7 +33,7 @@ const client = new KinesisClient({
 });
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
   resetStreamConsumerCallSpacing();
 });
 afterEach(() => {

@@ -8,7 +8,7 @@ import {
 } from './stream-consumer-registration.js';
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
   resetStreamConsumerCallSpacing();
 });
 afterEach(() => {
