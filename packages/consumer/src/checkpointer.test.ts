@@ -12,7 +12,12 @@ async function setup(records = 3, ms = 1000) {
   await state.start();
   await state.createLease(scope, 'shard-1');
   const taken = await state.takeLease(scope, 'shard-1', { owner: null, leaseCounter: 0 }, 'me');
-  const held = new HeldLease(state, scope, taken);
+  const held = new HeldLease({
+    state,
+    scope,
+    lease: taken,
+    store: { clock: systemClock, timeoutMs: 1000, scope },
+  });
   const written: Checkpoint[] = [];
   const lost: LeaseLostError[] = [];
   const errors: Error[] = [];
@@ -59,15 +64,42 @@ describe('Checkpointer', () => {
     expect(written).toEqual([at(2, 4)]);
   });
 
-  it('flush writes pending progress once and never moves backwards', async () => {
+  it('flush writes pending progress once and never writes behind what was written', async () => {
     const { checkpointer, written } = await setup(100);
     await checkpointer.flush();
     expect(written).toEqual([]);
-    checkpointer.markProcessed(at(5));
     checkpointer.markProcessed(at(4));
+    checkpointer.markProcessed(at(5));
     await checkpointer.flush();
     await checkpointer.flush();
     expect(written).toEqual([at(5)]);
+    checkpointer.markProcessed(at(3));
+    await checkpointer.flush();
+    expect(written).toEqual([at(5)]);
+  });
+
+  it('keeps one write in flight while the store is slow and then writes only the newest position', async () => {
+    const { checkpointer, state, written } = await setup(10);
+    const real = state.checkpoint.bind(state);
+    const calls: Checkpoint[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    state.checkpoint = async (...args: Parameters<typeof state.checkpoint>) => {
+      calls.push(args[3]);
+      await gate;
+      return real(...args);
+    };
+    for (let i = 1; i <= 1000; i++) checkpointer.markProcessed(at(i));
+    const flushes = Array.from({ length: 50 }, () => checkpointer.flush());
+    await vi.advanceTimersByTimeAsync(500);
+    expect(calls).toEqual([at(10)]);
+    release();
+    await Promise.all(flushes);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toEqual([at(10), at(1000)]);
+    expect(written).toEqual([at(10), at(1000)]);
   });
 
   it('keeps the renewed fence: checkpoints after renewals succeed', async () => {

@@ -33,13 +33,21 @@ export interface CheckpointerOptions {
   readonly onError: (error: KinesisTsError) => void;
 }
 
-/** Batches the checkpoints of one shard. */
+/**
+ * Batches the checkpoints of one shard. At most one write is in flight: positions processed meanwhile
+ * are coalesced, and the newest one is written when that write is done, so a slow state store never
+ * piles up writes. Positions are compared once per write, never per record: a shard's records are
+ * processed in order, so the last position marked is the furthest.
+ */
 export class Checkpointer {
   readonly #options: CheckpointerOptions;
   #processed: Checkpoint | null;
   #written: Checkpoint | null;
   #unwritten = 0;
   #timer: TimerHandle | null = null;
+  #writing: Promise<void> | null = null;
+  /** A write was asked for while one was in flight. */
+  #again = false;
   #stopped = false;
 
   constructor(options: CheckpointerOptions) {
@@ -58,38 +66,87 @@ export class Checkpointer {
     return this.#written;
   }
 
-  /** Records that everything up to and including `position` was processed; may trigger a write. */
+  /**
+   * Records that everything up to and including `position` was processed; may trigger a write.
+   * Positions must come in shard order (they are not compared here).
+   */
   markProcessed(position: Checkpoint, count = 1): void {
     if (this.#stopped) return;
-    if (this.#processed === null || compareCheckpoints(position, this.#processed) > 0) {
-      this.#processed = {
-        sequenceNumber: position.sequenceNumber,
-        subSequenceNumber: position.subSequenceNumber,
-      };
-    }
+    this.#processed = position;
     this.#unwritten += count;
-    if (this.#unwritten >= this.#options.records) {
-      void this.flush().catch(() => {});
-    } else if (this.#timer === null) {
-      this.#timer = this.#options.clock.setTimeout(() => {
-        this.#timer = null;
-        void this.flush().catch(() => {});
-      }, this.#options.ms);
-    }
+    if (this.#unwritten >= this.#options.records) this.#kick();
+    else this.#armTimer();
   }
 
   /**
-   * Writes the last processed position if it was not written yet. Resolves when written (or nothing
-   * to write); rejects with the write's error (which was also reported to `onLost` / `onError`).
+   * Writes the last processed position if it was not written yet (after the write in flight, if any).
+   * Resolves when written (or nothing to write); rejects with the write's error (which was also
+   * reported to `onLost` / `onError`).
    */
   async flush(): Promise<void> {
     this.#clearTimer();
-    if (this.#stopped) return;
-    const target = this.#processed;
-    if (target === null || (this.#written !== null && compareCheckpoints(target, this.#written) <= 0)) {
-      this.#unwritten = 0;
+    for (;;) {
+      if (this.#stopped) return;
+      if (this.#writing !== null) {
+        await this.#writing;
+        continue;
+      }
+      const processed = this.#processed;
+      if (
+        processed === null ||
+        (this.#written !== null && compareCheckpoints(processed, this.#written) <= 0)
+      ) {
+        this.#unwritten = 0;
+        return;
+      }
+      // A plain position (the processed one may be a whole record).
+      const target: Checkpoint = {
+        sequenceNumber: processed.sequenceNumber,
+        subSequenceNumber: processed.subSequenceNumber,
+      };
+      this.#writing = this.#write(target).finally(() => {
+        this.#writing = null;
+        this.#afterWrite();
+      });
+      await this.#writing;
       return;
     }
+  }
+
+  /** Stops: cancels the timer; no further writes. */
+  stop(): void {
+    this.#stopped = true;
+    this.#clearTimer();
+  }
+
+  #kick(): void {
+    this.#clearTimer();
+    if (this.#writing !== null) {
+      this.#again = true;
+      return;
+    }
+    void this.flush().catch(() => {});
+  }
+
+  #afterWrite(): void {
+    if (this.#stopped || this.#unwritten === 0) return;
+    if (this.#again || this.#unwritten >= this.#options.records) {
+      this.#again = false;
+      queueMicrotask(() => this.#kick());
+    } else {
+      this.#armTimer();
+    }
+  }
+
+  #armTimer(): void {
+    if (this.#stopped || this.#timer !== null || this.#writing !== null) return;
+    this.#timer = this.#options.clock.setTimeout(() => {
+      this.#timer = null;
+      this.#kick();
+    }, this.#options.ms);
+  }
+
+  async #write(target: Checkpoint): Promise<void> {
     const count = this.#unwritten;
     this.#unwritten = 0;
     try {
@@ -105,18 +162,10 @@ export class Checkpointer {
         : new StateStoreError(
             ErrorCode.STATE_STORE_UNAVAILABLE,
             `checkpoint of ${this.#options.lease.shardId} failed`,
-            {
-              cause: error,
-              context: { shardId: this.#options.lease.shardId },
-            },
+            { cause: error, context: { shardId: this.#options.lease.shardId } },
           );
+      // Retried at the next timer (or the next flush) with whatever is newest then.
       this.#unwritten += count;
-      if (!this.#stopped && this.#timer === null) {
-        this.#timer = this.#options.clock.setTimeout(() => {
-          this.#timer = null;
-          void this.flush().catch(() => {});
-        }, this.#options.ms);
-      }
       this.#options.onError(typed);
       throw typed;
     }
@@ -124,12 +173,6 @@ export class Checkpointer {
       this.#written = target;
       this.#options.onWritten(target);
     }
-  }
-
-  /** Stops: cancels the timer; no further writes. */
-  stop(): void {
-    this.#stopped = true;
-    this.#clearTimer();
   }
 
   #clearTimer(): void {

@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
+  compareCheckpoints,
   ErrorCode,
   isKinesisTsError,
   type KinesisRecord,
@@ -15,6 +16,7 @@ import {
   prefixLogger,
   type StateAdapter,
   StateStoreError,
+  sleep,
   ValidationError,
 } from '@kinesis-ts/core';
 import { MemoryState } from '@kinesis-ts/state-memory';
@@ -37,6 +39,7 @@ import { ThreadRunner } from './runners/thread.js';
 import type { ShardRunner, TransferableCredentials, WorkerClientConfig } from './runners/transport.js';
 import { resolveWorkerScript } from './runners/worker-script.js';
 import { type SessionOutcome, ShardSession } from './shard-session.js';
+import { callStore, isPermanentError, storeError } from './store-call.js';
 
 /** What a batch handler gets besides the records. */
 export interface BatchContext {
@@ -101,6 +104,14 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   #startPromise: Promise<void> | null = null;
   #closePromise: Promise<void> | null = null;
   #closing = false;
+  /**
+   * Keeps the process alive from `start()` until `close()` finished, like a server: the library's own
+   * timers are `unref()`'d, so without it a standby instance (no lease) or an idle inline consumer
+   * would let Node exit under a pending `for await` / `run()`.
+   */
+  #keepAlive: ReturnType<typeof setInterval> | null = null;
+  /** Held leases whose loss was reported (one `leaseLost` per lease). */
+  readonly #lossReported = new WeakSet<HeldLease>();
 
   /** @throws ValidationError when an option is invalid. */
   constructor(options: KinesisConsumerOptions) {
@@ -171,6 +182,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
    */
   start(): Promise<void> {
     if (this.#closing) return Promise.reject(this.#closedError());
+    this.#keepAlive ??= setInterval(() => {}, 1 << 30);
     this.#startPromise ??= this.#start().catch((error: unknown) => {
       this.#fail(error);
       throw error;
@@ -178,21 +190,44 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     return this.#startPromise;
   }
 
+  /**
+   * Starts the state adapter, retrying failures and calls that do not answer until `startTimeoutMs`
+   * (a misconfigured store fails at once). Adapter errors come out typed, with their `cause`.
+   */
+  async #startState(deadline: number): Promise<void> {
+    const o = this.#o;
+    const scope = { consumerGroup: o.consumerGroup, streamName: o.streamName };
+    for (let attempt = 0; ; attempt++) {
+      const left = deadline - o.clock.now();
+      try {
+        await callStore(
+          { clock: o.clock, timeoutMs: Math.max(1, Math.min(left, o.failoverTimeMs)), scope },
+          'state adapter start()',
+          () => this.#state.start(),
+        );
+        return;
+      } catch (error) {
+        const typed = storeError('state adapter start()', error, scope);
+        if (isPermanentError(typed) || this.#closing) throw typed;
+        if (deadline - o.clock.now() <= 0) {
+          throw new StateStoreError(
+            ErrorCode.STATE_STORE_UNAVAILABLE,
+            `the state adapter did not start within startTimeoutMs (${o.startTimeoutMs} ms); last failure: ${typed.message}`,
+            { cause: typed, context: { ...scope, attempts: attempt + 1 } },
+          );
+        }
+        this.#nonFatal(typed);
+        const backoff = Math.min(5000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        await sleep(Math.max(0, Math.min(backoff, deadline - o.clock.now())), o.clock);
+      }
+    }
+  }
+
   async #start(): Promise<void> {
     const o = this.#o;
-    try {
-      await this.#state.start();
-    } catch (error) {
-      throw isKinesisTsError(error)
-        ? error
-        : new StateStoreError(
-            ErrorCode.STATE_STORE_UNAVAILABLE,
-            `state adapter failed to start: ${String(error)}`,
-            {
-              cause: error,
-            },
-          );
-    }
+    const deadline = o.clock.now() + o.startTimeoutMs;
+    await this.#startState(deadline);
+    if (this.#closing) return;
     if (o.kinesisClient !== undefined) {
       this.#client = o.kinesisClient;
     } else {
@@ -225,11 +260,14 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
       leaseScanIntervalMs: o.leaseScanIntervalMs,
       shardSyncIntervalMs: o.shardSyncIntervalMs,
       handoffTimeoutMs: o.handoffTimeoutMs,
+      stateTimeoutMs: o.stateTimeoutMs,
+      startTimeoutMs: Math.max(1, deadline - o.clock.now()),
       callbacks: {
         acquired: (held, stolen) => this.#acquired(held, stolen),
         lost: (shardId, reason) => this.#lost(shardId, reason),
         handoffRequested: (shardId) => void this.#handoff(shardId),
         error: (error) => this.#nonFatal(error),
+        fatal: (error) => this.#fail(error),
       },
     });
     await this.#coordinator.start();
@@ -278,6 +316,10 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
 
   #acquired(held: HeldLease, stolen: boolean): void {
     const shardId = held.shardId;
+    // A session still registered for the shard belongs to a holder this instance gave up: it must not
+    // read next to the new one.
+    const stale = this.#sessions.get(shardId);
+    if (stale !== undefined) this.#sessionLost(stale, 'lease re-acquired by this instance');
     this.#events.emit('leaseAcquired', { shardId, leaseCounter: held.lease.leaseCounter, stolen });
     const session = new ShardSession({
       held,
@@ -307,9 +349,11 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
       onRecords: (s) => this.#onRecords(s),
       onFinished: (s, outcome) => this.#onFinished(s, outcome),
       onLeaseLost: (s, error) => {
-        this.#events.emit('leaseLost', { shardId: s.shardId, reason: error.message });
-        this.#forget(s);
-        void s.stop('lost');
+        if (s.held.duplicateInstance !== null) {
+          this.#fail(s.held.duplicateInstance);
+          return;
+        }
+        this.#sessionLost(s, error.message);
       },
       onFatal: (error) => this.#fail(error),
     });
@@ -325,19 +369,30 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
    * re-adopting it) until `dropLease` is set, i.e. after the release was written.
    */
   #forget(session: ShardSession, dropLease = true): void {
-    if (this.#sessions.get(session.shardId) === session) {
-      this.#sessions.delete(session.shardId);
-      if (dropLease) this.#coordinator?.drop(session.shardId);
-    }
+    if (this.#sessions.get(session.shardId) === session) this.#sessions.delete(session.shardId);
+    if (dropLease) this.#coordinator?.drop(session.shardId, session.held);
     this.#aborts.get(session)?.abort();
     this.#aborts.delete(session);
   }
 
+  /** The coordinator lost a lease (taken by another instance, or given up at its renewal deadline). */
   #lost(shardId: string, reason: string): void {
-    this.#events.emit('leaseLost', { shardId, reason });
-    this.#logger.warn('lease lost', { shardId, reason });
     const session = this.#sessions.get(shardId);
-    if (session === undefined) return;
+    if (session === undefined) {
+      this.#events.emit('leaseLost', { shardId, reason });
+      this.#logger.warn('lease lost', { shardId, reason });
+      return;
+    }
+    this.#sessionLost(session, reason);
+  }
+
+  /** Stops a session whose lease is gone; reports the loss once per held lease. */
+  #sessionLost(session: ShardSession, reason: string): void {
+    if (!this.#lossReported.has(session.held)) {
+      this.#lossReported.add(session.held);
+      this.#events.emit('leaseLost', { shardId: session.shardId, reason });
+      this.#logger.warn('lease lost', { shardId: session.shardId, reason });
+    }
     this.#forget(session);
     void session.stop('lost').finally(() => this.#live.delete(session));
   }
@@ -350,7 +405,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     // The batch being handled finishes first, so its checkpoint goes out before the release.
     await this.#inflight.get(session);
     await session.stop('handoff');
-    if (this.#sessions.get(shardId) === undefined) this.#coordinator?.drop(shardId);
+    this.#coordinator?.drop(shardId, session.held);
     this.#live.delete(session);
     this.#coordinator?.scanSoon();
   }
@@ -508,7 +563,11 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
           millisBehindLatest: session.millisBehindLatest,
           signal: abort.signal,
           checkpoint: async (record?: KinesisRecord) => {
-            session.checkpointer.markProcessed(record ?? last, 0);
+            const at = record ?? last;
+            const processed = session.checkpointer.processed;
+            // Never backwards (a record of an earlier batch): one comparison per call, not per record.
+            if (processed === null || compareCheckpoints(at, processed) > 0)
+              session.checkpointer.markProcessed(at, 0);
             await session.checkpointer.flush();
           },
         };
@@ -548,16 +607,31 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   async #close(): Promise<void> {
     this.#closing = true;
     this.#wake();
+    try {
+      await this.#closeSteps();
+    } finally {
+      if (this.#keepAlive !== null) clearInterval(this.#keepAlive);
+      this.#keepAlive = null;
+    }
+  }
+
+  async #closeSteps(): Promise<void> {
     await this.#startPromise?.catch(() => {});
-    await this.#coordinator?.close();
+    // 1. No more scans or takes; a lease a running scan still takes reaches #acquired and is released
+    // below. Held leases keep being renewed until their sessions released them, so no other instance
+    // takes a shard while its batch is still being handled here.
+    await this.#coordinator?.stopTaking();
     for (const abort of this.#aborts.values()) abort.abort();
-    // A handler that calls close() itself is not waited for (it would wait for itself); its batch
-    // is not checkpointed and comes again after a restart.
+    // 2. In-flight handlers finish. A handler that calls close() itself is not waited for (it would
+    // wait for itself); its batch is not checkpointed and comes again after a restart.
     const caller = handlerScope.getStore();
     await Promise.all(
       [...this.#inflight].filter(([session]) => session !== caller).map(([, running]) => running),
     );
+    // 3. Checkpoints of processed records, then releases.
     await Promise.all([...this.#live].map((session) => session.stop('close')));
+    // 4. Renewals end.
+    await this.#coordinator?.close();
     this.#live.clear();
     this.#sessions.clear();
     this.#ready = [];

@@ -66,6 +66,7 @@ function instance(
         });
       },
       error: (error) => self.errors.push(error),
+      fatal: (error) => self.errors.push(error),
     },
   });
   return self;

@@ -1,7 +1,9 @@
 /**
- * Lease coordination (KCL's rules): shard discovery into leases, parents before children, taking
- * unowned and expired leases, renewing held ones, balancing toward ceil(leases / instances) with at
- * most one steal per scan (graceful handoff first, forced take after a timeout).
+ * Lease coordination (KCL's rules), in three parts: a shard sync (the shard graph into leases, parents
+ * before children), the lease taker ({@link planLeases}: a pure plan from a snapshot of the leases) and
+ * the renewer ({@link LeaseRenewer}: each held lease on its own schedule with a local deadline). This
+ * class runs the scans, carries the taker's plan out and owns the renewer. Every state-store call is
+ * bounded by `stateTimeoutMs`.
  */
 import {
   type Clock,
@@ -11,18 +13,21 @@ import {
   type Lease,
   LeaseConflictError,
   LeaseExpiryTracker,
-  LeaseLostError,
   type LeaseScope,
   type Logger,
   type StateAdapter,
   StateStoreError,
+  sleep,
   type TimerHandle,
 } from '@kinesis-ts/core';
 import { HeldLease } from './held-lease.js';
 import type { KinesisApi } from './kinesis-api.js';
+import { LeaseRenewer } from './lease-renewer.js';
+import { type LeasePlan, type PendingSteal, planLeases } from './lease-taker.js';
 import type { InitialPosition } from './options.js';
 import type { ChildShardInfo, StartPosition } from './record-source.js';
 import { listAllShards, type ShardInfo } from './shard-list.js';
+import { callStore, isPermanentError, type StoreCallOptions, storeError } from './store-call.js';
 
 /** What the coordinator tells the consumer. */
 export interface CoordinatorCallbacks {
@@ -34,6 +39,8 @@ export interface CoordinatorCallbacks {
   handoffRequested(shardId: string): void;
   /** A non-fatal failure (state store, ListShards); the coordinator retries on the next scan. */
   error(error: KinesisTsError): void;
+  /** A failure that must end the consumer (another live process uses this instance's id). */
+  fatal(error: KinesisTsError): void;
 }
 
 /** Options of {@link Coordinator}. */
@@ -51,13 +58,11 @@ export interface CoordinatorOptions {
   readonly leaseScanIntervalMs: number;
   readonly shardSyncIntervalMs: number;
   readonly handoffTimeoutMs: number;
+  /** Longest wait for one state-store call. Default `renewIntervalMs`. */
+  readonly stateTimeoutMs?: number;
+  /** How long `start()` retries a failing first scan. Default 60,000 ms. */
+  readonly startTimeoutMs?: number;
   readonly callbacks: CoordinatorCallbacks;
-}
-
-interface HeldEntry {
-  readonly held: HeldLease;
-  lastRenewOk: number;
-  handoffAnnounced: boolean;
 }
 
 /**
@@ -74,56 +79,113 @@ export function startPositionFor(lease: Lease, initialPosition: InitialPosition)
 /** Runs lease scans and renewals for one consumer instance. */
 export class Coordinator {
   readonly #o: CoordinatorOptions;
+  readonly #store: StoreCallOptions;
   readonly #tracker: LeaseExpiryTracker;
-  readonly #held = new Map<string, HeldEntry>();
+  readonly #renewer: LeaseRenewer;
   readonly #shards = new Map<string, ShardInfo>();
   readonly #quarantined = new Map<string, number>();
-  #pendingSteal: { shardId: string; owner: string; since: number } | null = null;
+  readonly #closeSignal = new AbortController();
+  #pendingSteal: PendingSteal | null = null;
   #lastSync = Number.NEGATIVE_INFINITY;
   #syncRequested = true;
   #scanTimer: TimerHandle | null = null;
-  #renewTimer: TimerHandle | null = null;
   #scanning: Promise<void> | null = null;
   #rescan = false;
   /** Milliseconds from the end of the last scan until the first lease seen there can expire, or null. */
   #nextExpiryMs: number | null = null;
-  #renewing = false;
   #started = false;
+  /** No more scans or takes (close began). */
+  #stopped = false;
+  /** Renewals ended too. */
   #closed = false;
 
   constructor(options: CoordinatorOptions) {
     this.#o = options;
+    this.#store = {
+      clock: options.clock,
+      timeoutMs: options.stateTimeoutMs ?? options.renewIntervalMs,
+      scope: options.scope,
+    };
     this.#tracker = new LeaseExpiryTracker({ failoverTimeMs: options.failoverTimeMs, clock: options.clock });
+    this.#renewer = new LeaseRenewer({
+      clock: options.clock,
+      scope: options.scope,
+      owner: options.owner,
+      renewIntervalMs: options.renewIntervalMs,
+      failoverTimeMs: options.failoverTimeMs,
+      onHandoffRequested: (shardId) => options.callbacks.handoffRequested(shardId),
+      onLost: (shardId, reason) => options.callbacks.lost(shardId, reason),
+      onError: (error) => options.callbacks.error(error),
+      onDuplicate: (error) => options.callbacks.fatal(error),
+    });
   }
 
-  /** Runs the first scan (its failures reject: unknown stream, unreachable state store), then the timers. */
+  /**
+   * Runs the first scan, retrying failures of the state store (and of ListShards) with backoff for up
+   * to `startTimeoutMs`; then the timers. Rejects at once on a missing stream or a misconfigured store.
+   */
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    await this.#scanOnce(true);
-    if (this.#closed) return;
+    const { clock, callbacks } = this.#o;
+    const timeoutMs = this.#o.startTimeoutMs ?? 60_000;
+    const deadline = clock.now() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#scanOnce(true);
+        break;
+      } catch (error) {
+        if (this.#stopped) return;
+        if (isPermanentError(error)) throw error;
+        const typed = storeError('first lease scan', error, this.#o.scope);
+        const left = deadline - clock.now();
+        if (left <= 0) {
+          throw new StateStoreError(
+            ErrorCode.STATE_STORE_UNAVAILABLE,
+            `no lease scan succeeded within startTimeoutMs (${timeoutMs} ms); last failure: ${typed.message}`,
+            { cause: typed, context: { ...this.#o.scope, attempts: attempt + 1 } },
+          );
+        }
+        callbacks.error(typed);
+        const backoff = Math.min(left, Math.min(5000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2));
+        try {
+          await sleep(backoff, clock, this.#closeSignal.signal);
+        } catch {
+          return;
+        }
+      }
+    }
+    if (this.#stopped) return;
     this.#scheduleScan(this.#nextScanDelay());
-    this.#scheduleRenew();
   }
 
-  /** Stops scanning and renewing (held leases are released by the consumer). Idempotent. */
-  async close(): Promise<void> {
-    this.#closed = true;
+  /**
+   * Stops scanning and taking (waits for a scan in progress; a lease it takes is still handed to
+   * `acquired`, so the consumer can release it). Held leases keep being renewed until {@link close}.
+   */
+  async stopTaking(): Promise<void> {
+    this.#stopped = true;
+    this.#closeSignal.abort();
     if (this.#scanTimer !== null) this.#o.clock.clearTimeout(this.#scanTimer);
-    if (this.#renewTimer !== null) this.#o.clock.clearTimeout(this.#renewTimer);
     this.#scanTimer = null;
-    this.#renewTimer = null;
     await this.#scanning?.catch(() => {});
+  }
+
+  /** Stops scanning and renewing (held leases are released by the consumer first). Idempotent. */
+  async close(): Promise<void> {
+    await this.stopTaking();
+    this.#closed = true;
+    this.#renewer.close();
   }
 
   /** The held lease of a shard. */
   held(shardId: string): HeldLease | undefined {
-    return this.#held.get(shardId)?.held;
+    return this.#renewer.get(shardId);
   }
 
   /** Shard ids of every held lease. */
   heldShardIds(): string[] {
-    return [...this.#held.keys()];
+    return this.#renewer.shardIds();
   }
 
   /** What ListShards (or ChildShards) said about a shard. */
@@ -143,9 +205,9 @@ export class Coordinator {
     return this.#shards.get(shardId)?.hashKeyRange ?? null;
   }
 
-  /** Forgets a held lease (after it was released or lost). */
-  drop(shardId: string): void {
-    this.#held.delete(shardId);
+  /** Forgets a held lease (after it was released or lost): no more renewals. Only `held` when given. */
+  drop(shardId: string, held?: HeldLease): void {
+    this.#renewer.remove(shardId, held);
   }
 
   /** Keeps this instance from taking `shardId` for `ms`. */
@@ -170,12 +232,18 @@ export class Coordinator {
           closed: known?.closed ?? false,
         });
         try {
-          await this.#o.state.createLease(this.#o.scope, child.shardId, {
-            parentShardIds: child.parentShardIds,
-          });
+          await callStore(
+            this.#store,
+            `create lease of ${child.shardId}`,
+            () =>
+              this.#o.state.createLease(this.#o.scope, child.shardId, {
+                parentShardIds: child.parentShardIds,
+              }),
+            child.shardId,
+          );
         } catch (error) {
           this.#syncRequested = true;
-          this.#o.callbacks.error(this.#storeError('create child lease', error, child.shardId));
+          this.#o.callbacks.error(storeError('create child lease', error, this.#o.scope, child.shardId));
         }
       }
     }
@@ -185,7 +253,7 @@ export class Coordinator {
 
   /** Asks for a scan as soon as possible (coalesced with one in progress). */
   scanSoon(): void {
-    if (this.#closed || !this.#started) return;
+    if (this.#stopped || !this.#started) return;
     if (this.#scanning !== null) {
       this.#rescan = true;
       return;
@@ -194,12 +262,12 @@ export class Coordinator {
   }
 
   #scheduleScan(ms: number): void {
-    if (this.#closed) return;
+    if (this.#stopped) return;
     if (this.#scanTimer !== null) this.#o.clock.clearTimeout(this.#scanTimer);
     this.#scanTimer = this.#o.clock.setTimeout(() => {
       this.#scanTimer = null;
       void this.#scanOnce(false).finally(() => {
-        if (this.#closed) return;
+        if (this.#stopped) return;
         if (this.#rescan) {
           this.#rescan = false;
           this.#scheduleScan(0);
@@ -221,17 +289,14 @@ export class Coordinator {
     return Math.max(0, Math.min(interval, this.#nextExpiryMs + 1));
   }
 
-  #scheduleRenew(): void {
-    if (this.#closed) return;
-    this.#renewTimer = this.#o.clock.setTimeout(() => {
-      this.#renewTimer = null;
-      void this.renewAll().finally(() => this.#scheduleRenew());
-    }, this.#o.renewIntervalMs);
-  }
-
   /** Runs one scan now (tests); a scan in progress is awaited instead of overlapping. */
   scan(): Promise<void> {
     return this.#scanOnce(false);
+  }
+
+  /** Renews every held lease once now (tests; each lease also renews on its own timer). */
+  renewAll(): Promise<void> {
+    return this.#renewer.renewAll();
   }
 
   #scanOnce(throwErrors: boolean): Promise<void> {
@@ -241,9 +306,7 @@ export class Coordinator {
         await this.#scanBody();
       } catch (error) {
         if (throwErrors) throw error;
-        if (!this.#closed) {
-          this.#o.callbacks.error(isKinesisTsError(error) ? error : this.#storeError('lease scan', error));
-        }
+        if (!this.#stopped) this.#o.callbacks.error(storeError('lease scan', error, this.#o.scope));
       }
     };
     this.#scanning = run().finally(() => {
@@ -252,29 +315,22 @@ export class Coordinator {
     return this.#scanning;
   }
 
-  #storeError(what: string, error: unknown, shardId?: string): KinesisTsError {
-    if (isKinesisTsError(error)) return error;
-    return new StateStoreError(
-      ErrorCode.STATE_STORE_UNAVAILABLE,
-      `${what} failed: ${String((error as Error)?.message ?? error)}`,
-      {
-        cause: error,
-        context: { ...this.#o.scope, shardId },
-      },
+  #list(): Promise<Lease[]> {
+    return callStore(this.#store, 'listLeases', (signal) =>
+      this.#o.state.listLeases(this.#o.scope, { signal }),
     );
   }
 
   async #scanBody(): Promise<void> {
-    const { state, scope, owner, clock, callbacks } = this.#o;
-    const now = clock.now();
-    let leases = await state.listLeases(scope);
-    if (this.#syncRequested || now - this.#lastSync >= this.#o.shardSyncIntervalMs) {
+    const { clock, owner } = this.#o;
+    const listedAt = clock.now();
+    let leases = await this.#list();
+    if (this.#syncRequested || listedAt - this.#lastSync >= this.#o.shardSyncIntervalMs) {
       const created = await this.#syncShards(leases);
-      if (created) leases = await state.listLeases(scope);
+      if (created) leases = await this.#list();
     }
-    if (this.#closed) return;
+    if (this.#stopped) return;
     this.#tracker.observe(leases);
-    const byId = new Map(leases.map((lease) => [lease.shardId, lease]));
     this.#nextExpiryMs = null;
     for (const lease of leases) {
       if (lease.owner === null || lease.owner === owner || lease.ended) continue;
@@ -287,82 +343,59 @@ export class Coordinator {
         this.#nextExpiryMs = remaining;
       }
     }
+    const plan = planLeases({
+      leases,
+      owner,
+      held: new Set(this.#renewer.shardIds()),
+      expired: (lease) => this.#tracker.isExpired(lease),
+      quarantined: (shardId) => this.#isQuarantined(shardId),
+      pendingSteal: this.#pendingSteal,
+      now: clock.now(),
+      handoffTimeoutMs: this.#o.handoffTimeoutMs,
+    });
+    await this.#carryOut(plan, listedAt);
+  }
 
-    // Handoffs granted to this instance (or leases it still owns after a restart with the same id).
-    for (const lease of leases) {
-      if (
-        lease.owner === owner &&
-        !lease.ended &&
-        !this.#held.has(lease.shardId) &&
-        !this.#isQuarantined(lease.shardId)
-      ) {
-        this.#adopt(lease, this.#pendingSteal?.shardId === lease.shardId);
-      }
+  async #carryOut(plan: LeasePlan, listedAt: number): Promise<void> {
+    const { state, scope, owner, clock } = this.#o;
+    // Handoffs granted to this instance, or leases it still owns after a restart with the same id:
+    // renewed at once, their deadline counted from the listing.
+    for (const { lease, stolen } of plan.adopt) this.#adopt(lease, stolen, listedAt, true);
+    this.#pendingSteal = plan.pendingSteal;
+    let got = 0;
+    for (const lease of plan.take) {
+      if (got >= plan.wanted || this.#stopped) break;
+      if (await this.#take(lease, false)) got += 1;
     }
-    if (this.#pendingSteal !== null) {
-      const lease = byId.get(this.#pendingSteal.shardId);
-      if (lease === undefined || lease.owner !== this.#pendingSteal.owner || lease.ended)
-        this.#pendingSteal = null;
-    }
-
-    const eligible = leases.filter((lease) => this.#eligible(lease, byId));
-    const counts = new Map<string, number>();
-    for (const lease of eligible) {
-      if (lease.owner === null || lease.owner === owner || this.#tracker.isExpired(lease)) continue;
-      counts.set(lease.owner, (counts.get(lease.owner) ?? 0) + 1);
-    }
-    let mine = eligible.filter((lease) => this.#held.has(lease.shardId)).length;
-    const target = Math.ceil(eligible.length / (counts.size + 1));
-
-    // 1. Unowned first, then expired.
-    const available = eligible
-      .filter((lease) => !this.#held.has(lease.shardId) && this.#tracker.isAvailable(lease))
-      .sort((a, b) => (a.owner === null ? 0 : 1) - (b.owner === null ? 0 : 1));
-    for (const lease of available) {
-      if (mine >= target || this.#closed) break;
-      if (await this.#take(lease, false)) mine += 1;
-    }
-    if (mine >= target || this.#closed) return;
-
-    // 2. A handoff that timed out: take it.
-    if (this.#pendingSteal !== null) {
-      const lease = byId.get(this.#pendingSteal.shardId);
-      if (lease !== undefined && clock.now() - this.#pendingSteal.since >= this.#o.handoffTimeoutMs) {
-        this.#pendingSteal = null;
-        await this.#take(lease, true);
-      }
+    if (got >= plan.wanted || this.#stopped || plan.fallback === null) return;
+    const fallback = plan.fallback;
+    if (fallback.type === 'force-take') {
+      await this.#take(fallback.lease, true);
       return;
     }
-
-    // 3. Steal at most one lease from the most loaded owner.
-    let victim: string | null = null;
-    let most = 0;
-    for (const [other, count] of counts) {
-      if (count > most) {
-        most = count;
-        victim = other;
-      }
-    }
-    if (victim === null || !(most > target || most - mine > 1)) return;
-    const candidate = eligible.find((lease) => lease.owner === victim && lease.pendingOwner === null);
-    if (candidate === undefined) return;
+    const candidate = fallback.lease;
     try {
-      await state.requestHandoff(
-        scope,
+      await callStore(
+        this.#store,
+        `handoff request for ${candidate.shardId}`,
+        () =>
+          state.requestHandoff(
+            scope,
+            candidate.shardId,
+            { owner: fallback.from, leaseCounter: candidate.leaseCounter },
+            owner,
+          ),
         candidate.shardId,
-        { owner: victim, leaseCounter: candidate.leaseCounter },
-        owner,
       );
-      this.#pendingSteal = { shardId: candidate.shardId, owner: victim, since: clock.now() };
+      this.#pendingSteal = { shardId: candidate.shardId, owner: fallback.from, since: clock.now() };
       this.#o.logger.info('requested lease handoff', {
         shardId: candidate.shardId,
-        from: victim,
-        target,
-        mine,
+        from: fallback.from,
+        target: plan.target,
       });
     } catch (error) {
       if (error instanceof LeaseConflictError) return;
-      callbacks.error(this.#storeError('request handoff', error, candidate.shardId));
+      this.#o.callbacks.error(storeError('request handoff', error, scope, candidate.shardId));
     }
   }
 
@@ -376,77 +409,44 @@ export class Coordinator {
     return true;
   }
 
-  #eligible(lease: Lease, byId: Map<string, Lease>): boolean {
-    if (lease.ended || this.#isQuarantined(lease.shardId)) return false;
-    // Parents first: a child is read only once every parent lease is ended (or gone).
-    return lease.parentShardIds.every((parent) => byId.get(parent)?.ended ?? true);
-  }
-
   async #take(lease: Lease, stolen: boolean): Promise<boolean> {
+    const startedAt = this.#o.clock.now();
     try {
-      const taken = await this.#o.state.takeLease(
-        this.#o.scope,
+      const taken = await callStore(
+        this.#store,
+        `take of lease ${lease.shardId}`,
+        () =>
+          this.#o.state.takeLease(
+            this.#o.scope,
+            lease.shardId,
+            { owner: lease.owner, leaseCounter: lease.leaseCounter },
+            this.#o.owner,
+          ),
         lease.shardId,
-        { owner: lease.owner, leaseCounter: lease.leaseCounter },
-        this.#o.owner,
       );
-      if (this.#closed) return false;
-      this.#adopt(taken, stolen || (lease.owner !== null && lease.owner !== this.#o.owner));
+      // Adopted even when close() began meanwhile: the consumer then releases it at once rather
+      // than leaving it owned by a closed instance until it expires.
+      this.#adopt(taken, stolen || (lease.owner !== null && lease.owner !== this.#o.owner), startedAt, false);
       return true;
     } catch (error) {
-      // Someone else changed the lease since it was listed: not ours, try again next scan.
+      // Someone else changed the lease since it was listed: not ours, try again next scan. A take that
+      // timed out may have landed: the next listing shows the lease as ours and it is adopted then.
       if (error instanceof LeaseConflictError) return false;
-      this.#o.callbacks.error(this.#storeError('take lease', error, lease.shardId));
+      this.#o.callbacks.error(storeError('take lease', error, this.#o.scope, lease.shardId));
       return false;
     }
   }
 
-  #adopt(lease: Lease, stolen: boolean): void {
-    const held = new HeldLease(this.#o.state, this.#o.scope, lease);
-    this.#held.set(lease.shardId, { held, lastRenewOk: this.#o.clock.now(), handoffAnnounced: false });
+  #adopt(lease: Lease, stolen: boolean, validSince: number, renewNow: boolean): void {
+    if (this.#closed) return;
+    const held = new HeldLease({ state: this.#o.state, scope: this.#o.scope, lease, store: this.#store });
+    this.#renewer.add(held, validSince, renewNow);
     this.#o.logger.info('lease acquired', {
       shardId: lease.shardId,
       leaseCounter: lease.leaseCounter,
       stolen,
     });
     this.#o.callbacks.acquired(held, stolen);
-  }
-
-  /** Renews every held lease once (the renew timer calls this; tests may too). */
-  async renewAll(): Promise<void> {
-    if (this.#renewing) return;
-    this.#renewing = true;
-    try {
-      await Promise.all([...this.#held.values()].map((entry) => this.#renew(entry)));
-    } finally {
-      this.#renewing = false;
-    }
-  }
-
-  async #renew(entry: HeldEntry): Promise<void> {
-    const { held } = entry;
-    if (held.released || held.lost !== null) return;
-    try {
-      const lease = await held.renew();
-      entry.lastRenewOk = this.#o.clock.now();
-      if (lease.pendingOwner !== null && lease.pendingOwner !== this.#o.owner && !entry.handoffAnnounced) {
-        entry.handoffAnnounced = true;
-        this.#o.callbacks.handoffRequested(held.shardId);
-      }
-    } catch (error) {
-      if (held.released || this.#held.get(held.shardId) !== entry) return;
-      if (error instanceof LeaseLostError) {
-        this.#held.delete(held.shardId);
-        this.#o.callbacks.lost(held.shardId, 'another instance holds the lease now');
-        return;
-      }
-      this.#o.callbacks.error(this.#storeError('renew lease', error, held.shardId));
-      if (this.#o.clock.now() - entry.lastRenewOk >= this.#o.failoverTimeMs) {
-        // Others may consider the lease expired by now: stop reading rather than risk two readers.
-        this.#held.delete(held.shardId);
-        this.#o.callbacks.lost(held.shardId, `renewals failed for ${this.#o.failoverTimeMs} ms`);
-      }
-    }
   }
 
   async #syncShards(leases: readonly Lease[]): Promise<boolean> {

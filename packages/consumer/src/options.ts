@@ -7,6 +7,7 @@ import {
   type Clock,
   ErrorCode,
   type Logger,
+  resolveCapabilities,
   type StateAdapter,
   silentLogger,
   systemClock,
@@ -42,7 +43,10 @@ export interface KinesisConsumerOptions {
   readonly state?: StateAdapter;
   /**
    * Consumer group (KCL: application name): instances with the same group and stream share the shards
-   * and checkpoints; different groups each read every record. Default `'default'`.
+   * and checkpoints; different groups each read every record. Required when `state` is an adapter
+   * shared across processes (its `capabilities.sharedAcrossProcesses` is not `false`, e.g.
+   * `DynamoDBState`): two applications on one table must not split each other's shards by accident.
+   * Default `'default'` otherwise (the in-memory state).
    */
   readonly consumerGroup?: string;
   /** This instance's owner id in leases. Default `<hostname>-<pid>-<random>`; must be unique per instance. */
@@ -68,6 +72,21 @@ export interface KinesisConsumerOptions {
   readonly shardSyncIntervalMs?: number;
   /** How long a requested handoff may take before the lease is taken anyway. Default `failoverTimeMs`. */
   readonly handoffTimeoutMs?: number;
+  /**
+   * Longest wait for one state-store call (list, take, renew, checkpoint, release, ...); a call that
+   * has not answered by then fails with `StateStoreError` code `TIMEOUT` and is treated as having an
+   * unknown outcome. Default `renewIntervalMs` (so at most one renewal of a lease is pending at a time,
+   * and a renewal that cannot succeed is over before the next one is due); must be below
+   * `failoverTimeMs`. Whatever the store does, a lease whose last successful renewal started
+   * `failoverTimeMs` ago is given up locally, so a hung store never lets two instances read one shard.
+   */
+  readonly stateTimeoutMs?: number;
+  /**
+   * How long `start()` keeps retrying a state store that fails or does not answer (the adapter's
+   * `start()` and the first lease scan) before it rejects. A missing stream or a misconfigured store
+   * (e.g. a table with the wrong key) rejects at once. Default 60,000 ms.
+   */
+  readonly startTimeoutMs?: number;
   /** When checkpoints are written. Default `{ records: 1000, ms: 5000 }`. */
   readonly checkpointInterval?: CheckpointInterval;
   /** Shortest gap between two GetRecords calls of a shard. Default 200 ms; never below 200. */
@@ -124,6 +143,8 @@ export interface ResolvedConsumerOptions {
   readonly leaseScanIntervalMs: number;
   readonly shardSyncIntervalMs: number;
   readonly handoffTimeoutMs: number;
+  readonly stateTimeoutMs: number;
+  readonly startTimeoutMs: number;
   readonly checkpointRecords: number;
   readonly checkpointMs: number;
   readonly minPollIntervalMs: number;
@@ -184,6 +205,21 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
   if (typeof streamName !== 'string' || !STREAM_NAME.test(streamName)) {
     throw invalid('streamName', 'must be 1..128 characters of a-z, A-Z, 0-9, _ . -', streamName);
   }
+  if (
+    input.state !== undefined &&
+    input.state !== null &&
+    input.consumerGroup === undefined &&
+    typeof input.state === 'object' &&
+    resolveCapabilities((input.state as StateAdapter).capabilities).sharedAcrossProcesses
+  ) {
+    throw invalid(
+      'consumerGroup',
+      'is required with a state adapter shared across processes (its capabilities.sharedAcrossProcesses is not false): ' +
+        "instances of different applications on one state store would otherwise split each other's shards. " +
+        "Name your application, e.g. consumerGroup: 'orders-indexer'",
+      undefined,
+    );
+  }
   const consumerGroup = input.consumerGroup ?? 'default';
   if (typeof consumerGroup !== 'string' || consumerGroup.length === 0 || consumerGroup.length > 256) {
     throw invalid('consumerGroup', 'must be a non-empty string of at most 256 characters', consumerGroup);
@@ -234,6 +270,10 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
   if (renewIntervalMs >= failoverTimeMs) {
     throw invalid('renewIntervalMs', `must be below failoverTimeMs (${failoverTimeMs})`, renewIntervalMs);
   }
+  const stateTimeoutMs = integer(options, 'stateTimeoutMs', renewIntervalMs, 1);
+  if (stateTimeoutMs >= failoverTimeMs) {
+    throw invalid('stateTimeoutMs', `must be below failoverTimeMs (${failoverTimeMs})`, stateTimeoutMs);
+  }
   const checkpointInterval = input.checkpointInterval ?? {};
   if (typeof checkpointInterval !== 'object' || checkpointInterval === null) {
     throw invalid('checkpointInterval', 'must be an object { records?, ms? }', checkpointInterval);
@@ -277,6 +317,8 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
     ),
     shardSyncIntervalMs: integer(options, 'shardSyncIntervalMs', 60_000, 1),
     handoffTimeoutMs: integer(options, 'handoffTimeoutMs', failoverTimeMs, 1),
+    stateTimeoutMs,
+    startTimeoutMs: integer(options, 'startTimeoutMs', 60_000, 1),
     checkpointRecords: integer(cp, 'records', 1000, 1),
     checkpointMs: integer(cp, 'ms', 5000, 1),
     minPollIntervalMs,

@@ -220,15 +220,17 @@ export class ShardSession {
    * Stops the session: the worker ends, undelivered records are dropped. Unless `lost`, the processed
    * position is checkpointed and the lease released (to the pending owner for `handoff`). Idempotent.
    */
-  stop(mode: 'close' | 'handoff' | 'lost'): Promise<void> {
+  stop(mode: 'close' | 'handoff' | 'lost' | 'quarantine'): Promise<void> {
     // Also ends a pending restart backoff and the retries of a shard-end write.
     this.#stopRequested.abort();
     this.#stopPromise ??= this.#stop(mode);
     return this.#stopPromise;
   }
 
-  async #stop(mode: 'close' | 'handoff' | 'lost'): Promise<void> {
-    const wasEnding = this.#state === 'ending';
+  async #stop(mode: 'close' | 'handoff' | 'lost' | 'quarantine'): Promise<void> {
+    // A shard that reached SHARD_END with records still unprocessed was not marked ended (that
+    // happens once they are all processed, in #finishShard, which owns the stop then): it is
+    // checkpointed and released like any other, so the next owner reads the rest.
     this.#state = 'stopping';
     this.#queue = [];
     this.#queued = 0;
@@ -245,13 +247,10 @@ export class ShardSession {
       // Reported through the checkpointer's callbacks.
     }
     this.checkpointer.stop();
-    if (held.lost === null && !held.released && !wasEnding) {
+    if (held.lost === null && !held.released) {
       try {
         await held.release({ handoff: mode === 'handoff' });
-        events.emit('leaseReleased', {
-          shardId: this.shardId,
-          reason: mode === 'handoff' ? 'handoff' : 'close',
-        });
+        events.emit('leaseReleased', { shardId: this.shardId, reason: mode });
       } catch (error) {
         if (error instanceof LeaseLostError) {
           events.emit('leaseLost', { shardId: this.shardId, reason: 'lost before release' });
@@ -469,7 +468,7 @@ export class ShardSession {
 
   async #quarantine(reason: string, crashes: number): Promise<void> {
     const { events } = this.#d;
-    await this.stop('close');
+    await this.stop('quarantine');
     const error = new KinesisTsError(
       ErrorCode.SHARD_QUARANTINED,
       `shard ${this.shardId} crashed ${crashes} times within ${this.#d.options.crashWindowMs} ms (last: ${reason}); lease released`,

@@ -44,6 +44,11 @@ export const ErrorCode = {
   BUFFER_FULL: 'BUFFER_FULL',
   /** A timeout elapsed. */
   TIMEOUT: 'TIMEOUT',
+  /**
+   * Another live process uses this consumer instance's `instanceId`: both would read the same shards.
+   * Fatal; give every instance its own id (the default is unique).
+   */
+  DUPLICATE_INSTANCE: 'DUPLICATE_INSTANCE',
 } as const;
 
 /** One of the stable error codes. */
