@@ -65,7 +65,7 @@ describe('shard supervision (inline runner)', () => {
     await until(consumer.start());
     await vi.advanceTimersByTimeAsync(10_000);
     expect(errors).toContain('SHARD_QUARANTINED');
-    expect(released).toEqual(['close']);
+    expect(released).toEqual(['quarantine']);
     expect(consumer.ownedShards).toEqual([]);
     const state = new MemoryState({ store });
     await state.start();
