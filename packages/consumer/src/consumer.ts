@@ -628,8 +628,14 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     await Promise.all(
       [...this.#inflight].filter(([session]) => session !== caller).map(([, running]) => running),
     );
-    // 3. Checkpoints of processed records, then releases.
-    await Promise.all([...this.#live].map((session) => session.stop('close')));
+    // 3. Checkpoints of processed records, then releases (and of any lease a timed-out take got).
+    const stopping = [...this.#live];
+    await Promise.all(stopping.map((session) => session.stop('close')));
+    if (this.#fatal === null || !isKinesisTsError(this.#fatal, ErrorCode.DUPLICATE_INSTANCE)) {
+      await this.#coordinator?.releaseOrphans((shardId) =>
+        stopping.some((s) => s.shardId === shardId && s.held.lost === null && !s.held.released),
+      );
+    }
     // 4. Renewals end.
     await this.#coordinator?.close();
     this.#live.clear();

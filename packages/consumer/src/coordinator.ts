@@ -171,6 +171,37 @@ export class Coordinator {
     await this.#scanning?.catch(() => {});
   }
 
+  /**
+   * After close released what it held: releases leases the store still shows under this instance's id
+   * that no holder here has (a take whose answer timed out after it landed), so they do not wait a
+   * failover time for another instance. Best effort, bounded like every store call.
+   */
+  async releaseOrphans(isHeld: (shardId: string) => boolean): Promise<void> {
+    const { state, scope, owner } = this.#o;
+    let leases: Lease[];
+    try {
+      leases = await this.#list();
+    } catch {
+      return;
+    }
+    for (const lease of leases) {
+      if (lease.owner !== owner || lease.ended || isHeld(lease.shardId)) continue;
+      try {
+        await callStore(
+          this.#store,
+          `release of lease ${lease.shardId}`,
+          () => state.releaseLease(scope, lease.shardId, { owner, leaseCounter: lease.leaseCounter }),
+          lease.shardId,
+        );
+        this.#o.logger.info('released a lease this instance did not know it held', {
+          shardId: lease.shardId,
+        });
+      } catch {
+        // Changed meanwhile, or the store is failing: it expires after the failover time.
+      }
+    }
+  }
+
   /** Stops scanning and renewing (held leases are released by the consumer first). Idempotent. */
   async close(): Promise<void> {
     await this.stopTaking();

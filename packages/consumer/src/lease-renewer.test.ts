@@ -33,7 +33,12 @@ async function setup(shards: string[], owner = 'me', store = new MemoryStateStor
     const lease =
       current.owner === owner
         ? current
-        : await state.takeLease(scope, shardId, { owner: current.owner, leaseCounter: current.leaseCounter }, owner);
+        : await state.takeLease(
+            scope,
+            shardId,
+            { owner: current.owner, leaseCounter: current.leaseCounter },
+            owner,
+          );
     const h = new HeldLease({ state, scope, lease, store: { clock: systemClock, timeoutMs: RENEW, scope } });
     held.set(shardId, h);
     renewer.add(h, Date.now());
@@ -70,7 +75,9 @@ describe('LeaseRenewer', () => {
     expect(lost[0]!.reason).toMatch(/no successful renewal/);
     // Every later write of that holder fails at once, without reaching the store.
     const before = state.calls.length;
-    await expect(held.get('a')!.checkpoint({ sequenceNumber: '1', subSequenceNumber: 0 })).rejects.toMatchObject({
+    await expect(
+      held.get('a')!.checkpoint({ sequenceNumber: '1', subSequenceNumber: 0 }),
+    ).rejects.toMatchObject({
       code: ErrorCode.LEASE_LOST,
     });
     expect(state.calls.length).toBe(before);
