@@ -3,7 +3,7 @@
  * throttling backoff, expired-iterator recovery, KPL deaggregation and KCL's hash-range filter.
  */
 import type { _Record, ChildShard, GetShardIteratorCommandInput } from '@aws-sdk/client-kinesis';
-import { type Clock, ErrorCode, isKinesisTsError, KinesisTsError, sleep } from '@kinesis-ts/core';
+import { type Clock, ErrorCode, isKinesisTsError, sleep } from '@kinesis-ts/core';
 import { classifyKinesisError, type KinesisApi, kinesisError } from './kinesis-api.js';
 import type {
   RecordBatch,
@@ -12,7 +12,7 @@ import type {
   ShardRecordSource,
   StartPosition,
 } from './record-source.js';
-import { listAllShards } from './shard-list.js';
+import { explainShardNotFound } from './shard-not-found.js';
 import { ShardRecordDecoder, toChildShardInfo } from './shard-record-decoder.js';
 import { pinLatest } from './start-position.js';
 
@@ -197,38 +197,21 @@ export class PollingShardReader implements ShardRecordSource {
     try {
       output = await this.#api.getShardIterator(input, signal);
     } catch (error) {
-      if (classifyKinesisError(error) === 'not-found') throw await this.#notFound(error, signal);
+      if (classifyKinesisError(error) === 'not-found') {
+        const { streamName, shardId } = this.#spec;
+        const verdict = await explainShardNotFound(
+          this.#api,
+          streamName,
+          shardId,
+          'GetShardIterator',
+          error,
+          signal,
+        );
+        throw verdict.error;
+      }
       throw error;
     }
     return output.ShardIterator ?? null;
-  }
-
-  /**
-   * What a `ResourceNotFoundException` from GetShardIterator means: `STREAM_NOT_FOUND` when
-   * ListShards does not know the stream, `SHARD_NOT_FOUND` when the stream exists without the shard,
-   * and a retried failure when ListShards still lists the shard (or fails itself).
-   */
-  async #notFound(error: unknown, signal: AbortSignal): Promise<unknown> {
-    const { streamName, shardId } = this.#spec;
-    let shards: Awaited<ReturnType<typeof listAllShards>>;
-    try {
-      shards = await listAllShards(this.#api, streamName, signal);
-    } catch (listError) {
-      return listError;
-    }
-    if (shards.some((shard) => shard.shardId === shardId)) {
-      return new KinesisTsError(
-        ErrorCode.KINESIS_REQUEST_FAILED,
-        `GetShardIterator: shard ${shardId} not found although ListShards lists it`,
-        { cause: error, context: { streamName, shardId } },
-      );
-    }
-    const children = shards.filter((shard) => shard.parentShardIds.includes(shardId));
-    return new KinesisTsError(
-      ErrorCode.SHARD_NOT_FOUND,
-      `GetShardIterator: shard ${shardId} of stream ${streamName} no longer exists (trimmed after a reshard?); treated as ended`,
-      { cause: error, context: { streamName, shardId, childShardIds: children.map((c) => c.shardId) } },
-    );
   }
 
   #accept(
