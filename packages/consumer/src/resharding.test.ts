@@ -111,6 +111,34 @@ describe('resharding', () => {
     }
   });
 
+  it('a shard sync whose createLease failed is retried at the next scan, not a shard-sync interval later', async () => {
+    const fake = new FakeKinesis();
+    fake.childShards = false;
+    fake.createStream('s', 1);
+    for (let i = 0; i < 3; i++) fake.put('s', P, `k${i}`, `${P}:${i}`);
+    const state = new MemoryState();
+    let failures = 0;
+    const original = state.createLease.bind(state);
+    vi.spyOn(state, 'createLease').mockImplementation(async (...args) => {
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error('throttled by the store');
+      }
+      return original(...args);
+    });
+    const c = consumer(fake, { state, shardSyncIntervalMs: 600_000, leaseScanIntervalMs: 1000 });
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(e.code));
+    const iterator = c[Symbol.asyncIterator]();
+    expect(await takeWithin(iterator, 3, 10_000)).toHaveLength(3);
+    failures = 1;
+    split(fake, P, 'c1', 'c2', 2);
+    const children = await takeWithin(iterator, 4, 20_000);
+    expect(children.map((r) => recordText(r)).sort()).toEqual(['c1:0', 'c1:1', 'c2:0', 'c2:1']);
+    expect(errors).toContain('STATE_STORE_UNAVAILABLE');
+    await until(c.close());
+  });
+
   it('a lease whose shard was trimmed ends with a shardNotFound warning; its children are read; the consumer stays up', async () => {
     const fake = new FakeKinesis();
     fake.createStream('s', 1);
