@@ -110,6 +110,8 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
    * would let Node exit under a pending `for await` / `run()`.
    */
   #keepAlive: ReturnType<typeof setInterval> | null = null;
+  /** Aborted by close(): ends start-up retries at once. */
+  readonly #startAbort = new AbortController();
   /** Held leases whose loss was reported (one `leaseLost` per lease). */
   readonly #lossReported = new WeakSet<HeldLease>();
 
@@ -218,7 +220,15 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         }
         this.#nonFatal(typed);
         const backoff = Math.min(5000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
-        await sleep(Math.max(0, Math.min(backoff, deadline - o.clock.now())), o.clock);
+        try {
+          await sleep(
+            Math.max(0, Math.min(backoff, deadline - o.clock.now())),
+            o.clock,
+            this.#startAbort.signal,
+          );
+        } catch {
+          return; // close() during start-up: #start sees #closing and stops there
+        }
       }
     }
   }
@@ -616,7 +626,11 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   }
 
   async #closeSteps(): Promise<void> {
+    // Start-up retries (of the store and of the first scan) end at once.
+    this.#startAbort.abort();
+    const stopTaking = this.#coordinator?.stopTaking();
     await this.#startPromise?.catch(() => {});
+    await stopTaking;
     // 1. No more scans or takes; a lease a running scan still takes reaches #acquired and is released
     // below. Held leases keep being renewed until their sessions released them, so no other instance
     // takes a shard while its batch is still being handled here.

@@ -25,8 +25,9 @@ import type { KinesisApi } from './kinesis-api.js';
 import { LeaseRenewer } from './lease-renewer.js';
 import { type LeasePlan, type PendingSteal, planLeases } from './lease-taker.js';
 import type { InitialPosition } from './options.js';
-import type { ChildShardInfo, StartPosition } from './record-source.js';
+import type { ChildShardInfo } from './record-source.js';
 import { listAllShards, type ShardInfo } from './shard-list.js';
+import { syncShardLeases } from './shard-sync.js';
 import { callStore, isPermanentError, type StoreCallOptions, storeError } from './store-call.js';
 
 /** What the coordinator tells the consumer. */
@@ -65,16 +66,8 @@ export interface CoordinatorOptions {
   readonly callbacks: CoordinatorCallbacks;
 }
 
-/**
- * Where a shard without checkpoint starts: a child shard (its lease records parents) at TRIM_HORIZON,
- * any other shard at the configured initial position; with a checkpoint, strictly after it.
- */
-export function startPositionFor(lease: Lease, initialPosition: InitialPosition): StartPosition {
-  if (lease.checkpoint !== null) return { type: 'AFTER', checkpoint: lease.checkpoint };
-  if (lease.parentShardIds.length > 0) return { type: 'TRIM_HORIZON' };
-  if (initialPosition === 'LATEST' || initialPosition === 'TRIM_HORIZON') return { type: initialPosition };
-  return { type: 'AT_TIMESTAMP', timestamp: initialPosition.atTimestamp.getTime() };
-}
+/** Where a shard without checkpoint starts: see {@link startPositionFor} in shard-sync.ts. */
+export { startPositionFor } from './shard-sync.js';
 
 /** Runs lease scans and renewals for one consumer instance. */
 export class Coordinator {
@@ -481,36 +474,30 @@ export class Coordinator {
   }
 
   async #syncShards(leases: readonly Lease[]): Promise<boolean> {
-    const shards = await listAllShards(this.#o.api, this.#o.scope.streamName);
+    // The plan is recomputed from the whole shard graph each time (see shard-sync.ts): a sync that
+    // fails half-way stays requested, and the next one completes it.
+    const { created } = await syncShardLeases(
+      {
+        api: this.#o.api,
+        state: {
+          createLease: (scope, shardId, options) =>
+            callStore(
+              this.#store,
+              `create lease of ${shardId}`,
+              () => this.#o.state.createLease(scope, shardId, options),
+              shardId,
+            ),
+        },
+        scope: this.#o.scope,
+        initialPosition: this.#o.initialPosition,
+        onShards: (shards) => {
+          for (const shard of shards) this.#shards.set(shard.shardId, shard);
+        },
+      },
+      leases,
+    );
     this.#lastSync = this.#o.clock.now();
     this.#syncRequested = false;
-    for (const shard of shards) this.#shards.set(shard.shardId, shard);
-    const tracked = new Set(leases.map((lease) => lease.shardId));
-    const firstSync = leases.length === 0;
-    const fromStart = this.#o.initialPosition === 'TRIM_HORIZON';
-    // Parents before children: a shard is decided only after every listed parent was decided.
-    const listed = new Set(shards.map((shard) => shard.shardId));
-    const decided = new Set(tracked);
-    const toCreate: ShardInfo[] = [];
-    let progress = true;
-    while (progress) {
-      progress = false;
-      for (const shard of shards) {
-        if (decided.has(shard.shardId)) continue;
-        if (shard.parentShardIds.some((parent) => listed.has(parent) && !decided.has(parent))) continue;
-        decided.add(shard.shardId);
-        progress = true;
-        const trackedParent = shard.parentShardIds.some((parent) => tracked.has(parent));
-        // Closed shards nobody tracks lie before this group's start (LATEST / AT_TIMESTAMP): skip them.
-        if (!((firstSync && fromStart) || trackedParent || !shard.closed)) continue;
-        tracked.add(shard.shardId);
-        toCreate.push(shard);
-      }
-    }
-    for (const shard of toCreate) {
-      const parentShardIds = shard.parentShardIds.filter((parent) => tracked.has(parent));
-      await this.#o.state.createLease(this.#o.scope, shard.shardId, { parentShardIds });
-    }
-    return toCreate.length > 0;
+    return created.length > 0;
   }
 }

@@ -15,6 +15,12 @@ export interface ConsumerEvents {
   shardStarted: { shardId: string; position: string; restart: number };
   /** A shard was read to SHARD_END and every record of it was processed. */
   shardEnded: { shardId: string; childShardIds: string[] };
+  /**
+   * A held shard no longer exists in the stream (trimmed after a reshard, e.g. the group was down
+   * longer than the retention period): its remaining records are gone. The shard is treated as
+   * ended, so its children are read next. A warning, not an error: the consumer keeps running.
+   */
+  shardNotFound: { shardId: string; childShardIds: string[]; message: string };
   /** A shard process/thread crashed or hung; it is restarted unless quarantined. */
   shardCrashed: { shardId: string; reason: string; crashes: number };
   /** A checkpoint was written. */

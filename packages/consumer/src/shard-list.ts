@@ -22,7 +22,7 @@ export interface ShardInfo {
  * @throws KinesisTsError `STREAM_NOT_FOUND` when the stream does not exist.
  */
 export async function listAllShards(
-  api: KinesisApi,
+  api: Pick<KinesisApi, 'listShards'>,
   streamName: string,
   signal?: AbortSignal,
 ): Promise<ShardInfo[]> {

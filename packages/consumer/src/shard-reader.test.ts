@@ -174,8 +174,11 @@ describe('PollingShardReader', () => {
     ]);
   });
 
-  it('fails with STREAM_NOT_FOUND when the shard or stream is gone, and gives up after repeated failures', async () => {
+  it('fails with STREAM_NOT_FOUND when the stream is gone, and gives up after repeated failures', async () => {
     const { fake, reader } = setup();
+    await next(reader);
+    fake.streams.delete('s');
+    // GetRecords says not found; GetShardIterator and ListShards then show the stream is gone.
     fake.failures.push({ op: 'GetRecords', error: awsError('ResourceNotFoundException') });
     await expect(next(reader)).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
 
@@ -183,6 +186,45 @@ describe('PollingShardReader', () => {
     for (let i = 0; i < 10; i++)
       other.fake.failures.push({ op: 'GetRecords', error: awsError('InternalFailure') });
     await expect(next(other.reader, 10, 200_000)).rejects.toMatchObject({ code: 'KINESIS_REQUEST_FAILED' });
+  });
+
+  it('rejects with SHARD_NOT_FOUND (not STREAM_NOT_FOUND) when only the shard is gone, naming GetShardIterator', async () => {
+    const { fake } = setup();
+    fake.addChild('s', 'shardId-000000000001', [SHARD]);
+    fake.trimShard('s', SHARD);
+    const reader = new PollingShardReader(
+      fake,
+      { streamName: 's', shardId: SHARD, hashKeyRange: null, position: { type: 'TRIM_HORIZON' } },
+      { throttled: () => {}, log: () => {} },
+      { minPollIntervalMs: 200, idlePollIntervalMs: 1000, clock: systemClock },
+    );
+    const error = await next(reader).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'SHARD_NOT_FOUND',
+      context: { streamName: 's', shardId: SHARD, childShardIds: ['shardId-000000000001'] },
+    });
+    expect(String((error as Error).message)).toMatch(/^GetShardIterator: /);
+    expect(fake.calls.filter((c) => c.op === 'GetRecords')).toHaveLength(0);
+  });
+
+  it('labels a failed GetShardIterator as GetShardIterator, not GetRecords', async () => {
+    const { fake, reader } = setup();
+    fake.failures.push({ op: 'GetShardIterator', error: awsError('AccessDeniedException', 'no') });
+    await expect(next(reader)).rejects.toThrow(/^GetShardIterator failed: AccessDeniedException/);
+  });
+
+  it('re-creates an expired LATEST iterator at the first start time, not at LATEST: records put meanwhile arrive', async () => {
+    const { fake, reader } = setup({ type: 'LATEST' });
+    fake.put('s', SHARD, 'before', 'x');
+    vi.advanceTimersByTime(60_000);
+    expect((await next(reader)).records).toEqual([]);
+    vi.advanceTimersByTime(60_000);
+    fake.put('s', SHARD, 'meanwhile', 'y');
+    fake.expireIterators();
+    const batch = await next(reader);
+    expect(batch.records.map((r) => r.partitionKey)).toEqual(['meanwhile']);
+    const iterators = fake.calls.filter((c) => c.op === 'GetShardIterator').map((c) => c.type);
+    expect(iterators).toEqual(['LATEST', 'AT_TIMESTAMP']);
   });
 
   it('stops waiting when aborted', async () => {

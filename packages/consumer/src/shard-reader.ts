@@ -3,10 +3,18 @@
  * throttling backoff, expired-iterator recovery, KPL deaggregation and KCL's hash-range filter.
  */
 import type { _Record, ChildShard, GetShardIteratorCommandInput } from '@aws-sdk/client-kinesis';
-import { type Clock, sleep } from '@kinesis-ts/core';
+import { type Clock, ErrorCode, isKinesisTsError, sleep } from '@kinesis-ts/core';
 import { classifyKinesisError, type KinesisApi, kinesisError } from './kinesis-api.js';
-import type { RecordBatch, RecordSourceObserver, ShardReadSpec, ShardRecordSource } from './record-source.js';
+import type {
+  RecordBatch,
+  RecordSourceObserver,
+  ShardReadSpec,
+  ShardRecordSource,
+  StartPosition,
+} from './record-source.js';
+import { explainShardNotFound } from './shard-not-found.js';
 import { ShardRecordDecoder, toChildShardInfo } from './shard-record-decoder.js';
+import { pinLatest } from './start-position.js';
 
 /** Tuning of {@link PollingShardReader}. */
 export interface PollingReaderOptions {
@@ -30,7 +38,13 @@ export interface PollingReaderOptions {
  * `idlePollIntervalMs`. Tracks the last Kinesis record it returned so an expired iterator is
  * re-created right after it (AFTER_SEQUENCE_NUMBER); a start `AFTER` a checkpoint uses
  * AT_SEQUENCE_NUMBER and skips the user records at or before the checkpoint, because the checkpoint
- * may point inside a KPL aggregate.
+ * may point inside a KPL aggregate. Before the first record, an expired iterator of a `LATEST` start
+ * is re-created at the pinned time of the first start (see start-position.ts), not at `LATEST`.
+ *
+ * A shard-level `ResourceNotFoundException` from GetShardIterator (the shard was trimmed after a
+ * reshard) rejects with `SHARD_NOT_FOUND` once ListShards confirms that the stream exists and no
+ * longer lists the shard; the consumer treats it like SHARD_END (KCL's rule). Only a missing stream
+ * rejects with `STREAM_NOT_FOUND`.
  */
 export class PollingShardReader implements ShardRecordSource {
   readonly #api: KinesisApi;
@@ -42,6 +56,8 @@ export class PollingShardReader implements ShardRecordSource {
   #iterator: string | null | undefined;
   /** Sequence number of the last Kinesis record returned (all of its user records were returned). */
   #lastSequenceNumber: string | null = null;
+  /** Where an iterator starts while no record was returned: the spec's, `LATEST` pinned once used. */
+  #position: StartPosition;
   #nextCallAt = 0;
   #callStartedAt = 0;
   #backoffMs = 0;
@@ -64,6 +80,7 @@ export class PollingShardReader implements ShardRecordSource {
       minPollIntervalMs: Math.max(200, options.minPollIntervalMs),
     };
     this.#decoder = new ShardRecordDecoder(spec);
+    this.#position = spec.position;
   }
 
   /** The position an expired iterator would be re-created from (for tests and diagnostics). */
@@ -78,8 +95,10 @@ export class PollingShardReader implements ShardRecordSource {
       const wait = this.#nextCallAt - clock.now();
       if (wait > 0) await sleep(wait, clock, signal);
       signal.throwIfAborted();
+      let operation = 'GetShardIterator';
       try {
         if (this.#iterator === undefined) this.#iterator = await this.#createIterator(signal);
+        operation = 'GetRecords';
         // Poll intervals run from the start of a call to the start of the next (the 5 calls/s/shard
         // limit counts calls), so a slow response on a backlog is not followed by an extra pause.
         this.#callStartedAt = clock.now();
@@ -100,12 +119,18 @@ export class PollingShardReader implements ShardRecordSource {
         );
       } catch (error) {
         signal.throwIfAborted();
-        this.#handleFailure(error);
+        this.#handleFailure(error, operation);
       }
     }
   }
 
-  #handleFailure(error: unknown): void {
+  #handleFailure(error: unknown, operation: string): void {
+    if (
+      isKinesisTsError(error) &&
+      (error.code === ErrorCode.SHARD_NOT_FOUND || error.code === ErrorCode.STREAM_NOT_FOUND)
+    ) {
+      throw error;
+    }
     const kind = classifyKinesisError(error);
     const context = { streamName: this.#spec.streamName, shardId: this.#spec.shardId };
     if (kind === 'expired-iterator') {
@@ -116,12 +141,16 @@ export class PollingShardReader implements ShardRecordSource {
       this.#iterator = undefined;
       return;
     }
-    if (kind === 'not-found' || kind === 'fatal') throw kinesisError('GetRecords', error, context);
+    if (kind === 'fatal') throw kinesisError(operation, error, context);
+    if (kind === 'not-found') {
+      // GetRecords: the iterator's shard (or stream) is gone; GetShardIterator tells which.
+      this.#iterator = undefined;
+    }
     if (kind !== 'throttled') {
       this.#failures += 1;
       if (this.#failures >= this.#options.maxConsecutiveFailures)
-        throw kinesisError('GetRecords', error, context);
-      this.#observer.log('warn', 'GetRecords failed; retrying with backoff', {
+        throw kinesisError(operation, error, context);
+      this.#observer.log('warn', `${operation} failed; retrying with backoff`, {
         ...context,
         error: String((error as Error)?.message ?? error),
       });
@@ -146,7 +175,9 @@ export class PollingShardReader implements ShardRecordSource {
         StartingSequenceNumber: this.#lastSequenceNumber,
       };
     } else {
-      const position = this.#spec.position;
+      const position = this.#position;
+      // Pinned before the call, so a retry or an expired iterator never goes back to LATEST.
+      if (position.type === 'LATEST') this.#position = pinLatest(position, Date.now());
       switch (position.type) {
         case 'AFTER':
           input = {
@@ -162,7 +193,24 @@ export class PollingShardReader implements ShardRecordSource {
           input = { ...base, ShardIteratorType: position.type };
       }
     }
-    const output = await this.#api.getShardIterator(input, signal);
+    let output: Awaited<ReturnType<KinesisApi['getShardIterator']>>;
+    try {
+      output = await this.#api.getShardIterator(input, signal);
+    } catch (error) {
+      if (classifyKinesisError(error) === 'not-found') {
+        const { streamName, shardId } = this.#spec;
+        const verdict = await explainShardNotFound(
+          this.#api,
+          streamName,
+          shardId,
+          'GetShardIterator',
+          error,
+          signal,
+        );
+        throw verdict.error;
+      }
+      throw error;
+    }
     return output.ShardIterator ?? null;
   }
 

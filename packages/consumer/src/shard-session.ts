@@ -33,6 +33,7 @@ import type {
   TransferableCredentials,
   WorkerClientConfig,
 } from './runners/transport.js';
+import { pinLatest } from './start-position.js';
 
 /** How a session ended. */
 export type SessionOutcome =
@@ -105,12 +106,15 @@ export class ShardSession {
   #stopPromise: Promise<void> | null = null;
   #millisBehindLatest = 0;
   #spec: ShardReadSpec;
+  /** Where a restart before the first received record resumes (a `LATEST` start pinned to its time). */
+  #restartPosition: StartPosition;
   readonly #stopRequested = new AbortController();
 
   constructor(deps: ShardSessionDeps) {
     this.#d = deps;
     this.shardId = deps.spec.shardId;
     this.#spec = deps.spec;
+    this.#restartPosition = deps.spec.position;
     this.checkpointer = new Checkpointer({
       lease: deps.held,
       records: deps.options.checkpointRecords,
@@ -166,6 +170,8 @@ export class ShardSession {
   start(): void {
     if (this.#state !== 'idle') return;
     this.#state = 'running';
+    // A worker restarted before the first record must not go back to LATEST (see start-position.ts).
+    this.#restartPosition = pinLatest(this.#spec.position, Date.now());
     void this.#spawn(this.#spec.position);
   }
 
@@ -390,6 +396,10 @@ export class ShardSession {
           this.#d.onFatal(error);
           return;
         }
+        if (message.code === ErrorCode.SHARD_NOT_FOUND) {
+          this.#shardNotFound(message.message, message.context);
+          return;
+        }
         events.emit('error', error);
         this.#crash(`shard reader failed: ${message.message}`);
         return;
@@ -397,6 +407,27 @@ export class ShardSession {
       default:
         return;
     }
+  }
+
+  /**
+   * The shard is gone (trimmed): like SHARD_END without children known (the coordinator's next
+   * shard sync finds them), once the records already received are processed.
+   */
+  #shardNotFound(message: string, context: Record<string, unknown>): void {
+    if (!this.active || this.#endReceived) return;
+    const childShardIds = Array.isArray(context.childShardIds)
+      ? context.childShardIds.filter((id): id is string => typeof id === 'string')
+      : [];
+    this.#d.logger.warn('shard no longer exists; treating it as ended', {
+      shardId: this.shardId,
+      childShardIds,
+      message,
+    });
+    this.#d.events.emit('shardNotFound', { shardId: this.shardId, childShardIds, message });
+    this.#endReceived = true;
+    this.#childShards = null;
+    this.#state = 'ending';
+    this.#maybeFinishShard();
   }
 
   #armHeartbeat(worker: ShardWorkerHandle): void {
@@ -458,7 +489,7 @@ export class ShardSession {
         this.#state = 'running';
         const position: StartPosition =
           this.#lastReceived === null
-            ? this.#spec.position
+            ? this.#restartPosition
             : { type: 'AFTER', checkpoint: this.#lastReceived };
         void this.#spawn(position);
       },

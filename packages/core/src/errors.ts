@@ -34,6 +34,11 @@ export const ErrorCode = {
   STATE_STORE_UNAVAILABLE: 'STATE_STORE_UNAVAILABLE',
   /** The Kinesis stream does not exist or is not readable. */
   STREAM_NOT_FOUND: 'STREAM_NOT_FOUND',
+  /**
+   * A shard of an existing stream is gone (trimmed after a reshard). The consumer treats it like
+   * SHARD_END and moves on to its children.
+   */
+  SHARD_NOT_FOUND: 'SHARD_NOT_FOUND',
   /** A record was not acknowledged before its time to live ran out. */
   RECORD_EXPIRED: 'RECORD_EXPIRED',
   /** A Kinesis request failed in a way that is not retried. */

@@ -1,6 +1,8 @@
 import { encodeAggregate, systemClock } from '@kinesis-ts/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RecordBatch, RecordSourceObserver, ShardReadSpec, StartPosition } from '../record-source.js';
+import { LATEST_PIN_MARGIN_MS } from '../start-position.js';
+import { FakeKinesis } from '../test-support/fake-kinesis.js';
 import { awsError, FakeFanOutApi, type FakeSubscription, rawRecord } from './fake-fan-out.js';
 import { FanOutShardSource, type FanOutSourceOptions } from './fan-out-source.js';
 
@@ -223,6 +225,21 @@ describe('FanOutShardSource', () => {
     abort.abort();
   });
 
+  it('re-subscribes a LATEST start that failed before its first event at the first start time, not LATEST', async () => {
+    const { api, next, abort } = setup({}, { type: 'LATEST' });
+    api.refusals.push(awsError('InternalFailureException'));
+    api.onSubscribe = (sub) => sub.event({ Records: [rawRecord(1n, 'k1')], continuation: '1' });
+    const startedAt = Date.now();
+    const pending = next();
+    await settle(30_000);
+    expect(keys(await pending)).toEqual(['k1']);
+    expect(api.calls.map((c) => c.input.StartingPosition)).toEqual([
+      { Type: 'LATEST' },
+      { Type: 'AT_TIMESTAMP', Timestamp: new Date(startedAt - LATEST_PIN_MARGIN_MS) },
+    ]);
+    abort.abort();
+  });
+
   it('drops a subscription that sends no event for eventTimeoutMs and renews it', async () => {
     const { api, next, abort } = setup({ eventTimeoutMs: 10_000 });
     api.onSubscribe = (sub) => {
@@ -381,6 +398,27 @@ describe('FanOutShardSource', () => {
     await expect(next()).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
     expect(api.calls).toHaveLength(1);
     abort.abort();
+  });
+
+  it('tells a trimmed shard (SHARD_NOT_FOUND, ends it) from a missing stream (STREAM_NOT_FOUND) with ListShards', async () => {
+    for (const streamExists of [true, false]) {
+      const fake = new FakeKinesis();
+      fake.createStream('s', 1);
+      fake.addChild('s', 'shardId-000000000001', [SHARD]);
+      fake.trimShard('s', SHARD);
+      if (!streamExists) fake.streams.delete('s');
+      const { api, next, abort } = setup({ shardEndProbe: fake });
+      api.onSubscribe = (sub) => sub.fail(awsError('ResourceNotFoundException'));
+      const pending = next();
+      pending.catch(() => {});
+      await settle(1000);
+      await expect(pending).rejects.toMatchObject(
+        streamExists
+          ? { code: 'SHARD_NOT_FOUND', context: { childShardIds: ['shardId-000000000001'] } }
+          : { code: 'STREAM_NOT_FOUND' },
+      );
+      abort.abort();
+    }
   });
 
   it('gives up after maxConsecutiveFailures failed subscriptions and reports throttling', async () => {

@@ -20,8 +20,11 @@ import type {
   RecordSourceObserver,
   ShardReadSpec,
   ShardRecordSource,
+  StartPosition,
 } from '../record-source.js';
+import { explainShardNotFound } from '../shard-not-found.js';
 import { ShardRecordDecoder, toChildShardInfo } from '../shard-record-decoder.js';
+import { pinLatest } from '../start-position.js';
 import type { FanOutApi } from './fan-out-api.js';
 
 /** Tuning of {@link FanOutShardSource}. */
@@ -57,9 +60,11 @@ export interface FanOutSourceOptions {
    * GetShardIterator + GetRecords, used only when a caught-up subscription ends: one GetRecords after
    * the last event tells whether the shard is closed and fully read (`NextShardIterator` null) and
    * names its children. AWS ends a closed shard's subscription with a ChildShards event anyway;
-   * kinesis-local never does, so without this a split parent would be read forever there.
+   * kinesis-local never does, so without this a split parent would be read forever there. Its
+   * ListShards tells a trimmed shard (ended, `SHARD_NOT_FOUND`) from a missing stream (fatal) when a
+   * subscription gets `ResourceNotFoundException`.
    */
-  readonly shardEndProbe?: Pick<KinesisApi, 'getShardIterator' | 'getRecords'>;
+  readonly shardEndProbe?: Pick<KinesisApi, 'getShardIterator' | 'getRecords' | 'listShards'>;
 }
 
 interface QueuedEvent {
@@ -115,6 +120,8 @@ export class FanOutShardSource implements ShardRecordSource {
   #queuedBytes = 0;
   /** Continuation of the last queued event: where the next subscription starts (after it). */
   #resumeAfter: string | null = null;
+  /** Where a subscription starts before any event: the spec's, `LATEST` pinned once used. */
+  #position: StartPosition;
   #endQueued = false;
   /** The last queued event found the shard caught up (`MillisBehindLatest` 0). */
   #caughtUp = false;
@@ -133,6 +140,7 @@ export class FanOutShardSource implements ShardRecordSource {
   ) {
     this.#api = api;
     this.#spec = spec;
+    this.#position = spec.position;
     this.#observer = observer;
     this.#o = {
       maxBufferedEvents: 4,
@@ -277,7 +285,9 @@ export class FanOutShardSource implements ShardRecordSource {
   #startingPosition(): SubscribeToShardCommandInput['StartingPosition'] {
     if (this.#resumeAfter !== null)
       return { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: this.#resumeAfter };
-    const position = this.#spec.position;
+    const position = this.#position;
+    // A re-subscription before the first event must not go back to LATEST (see start-position.ts).
+    if (position.type === 'LATEST') this.#position = pinLatest(position, Date.now());
     switch (position.type) {
       case 'AFTER':
         // The checkpoint may point inside an aggregate: start at it and let the decoder skip.
@@ -402,6 +412,21 @@ export class FanOutShardSource implements ShardRecordSource {
           });
           await sleep(delay, this.#o.clock, stop).catch(() => {});
           continue;
+        }
+        if (kind === 'not-found' && this.#o.shardEndProbe !== undefined) {
+          // A trimmed shard ends (SHARD_NOT_FOUND); a missing stream or consumer stays fatal.
+          const verdict = await explainShardNotFound(
+            this.#o.shardEndProbe,
+            this.#spec.streamName,
+            this.#spec.shardId,
+            'SubscribeToShard',
+            error,
+            stop,
+          ).catch(() => null);
+          if (verdict?.kind === 'shard-gone' || verdict?.kind === 'stream-gone') {
+            this.#fail(verdict.error);
+            return;
+          }
         }
         if (kind === 'not-found' || kind === 'fatal') {
           this.#fail(kinesisError('SubscribeToShard', error, this.#context()));

@@ -123,6 +123,12 @@ export class FakeKinesis implements KinesisApi {
     return child;
   }
 
+  /** Removes a shard from the stream, as retention does to a closed shard after a reshard. */
+  trimShard(stream: string, shardId: string): void {
+    const shards = this.streams.get(stream)!;
+    shards.splice(shards.indexOf(this.shard(stream, shardId)), 1);
+  }
+
   /** Marks every iterator handed out so far as expired. */
   expireIterators(): void {
     for (const iterator of this.#iterators.values()) iterator.expired = true;
@@ -156,7 +162,9 @@ export class FakeKinesis implements KinesisApi {
     });
     this.#fail('GetShardIterator', shardId);
     if (!this.streams.has(stream)) throw awsError('ResourceNotFoundException');
-    const shard = this.shard(stream, shardId);
+    const shard = this.streams.get(stream)!.find((s) => s.shardId === shardId);
+    if (shard === undefined)
+      throw awsError('ResourceNotFoundException', `Shard ${shardId} in stream ${stream} does not exist`);
     let index: number;
     switch (input.ShardIteratorType) {
       case 'TRIM_HORIZON':
@@ -186,7 +194,8 @@ export class FakeKinesis implements KinesisApi {
     this.#fail('GetRecords', state?.shardId);
     if (state === undefined) throw awsError('InvalidArgumentException', 'bad iterator');
     if (state.expired) throw awsError('ExpiredIteratorException');
-    const shard = this.shard(state.stream, state.shardId);
+    const shard = this.streams.get(state.stream)?.find((s) => s.shardId === state.shardId);
+    if (shard === undefined) throw awsError('ResourceNotFoundException', `Shard ${state.shardId} not found`);
     const limit = input.Limit ?? 10_000;
     const slice = shard.records.slice(state.index, state.index + limit);
     const index = state.index + slice.length;
