@@ -230,7 +230,11 @@ export class WorkerPool implements ShardRunner {
     this.#slots.add(slot);
     worker.onMessage((message) => this.#onMessage(slot, message));
     worker.onExit((reason) => this.#onWorkerExit(slot, reason));
-    this.#logger.debug('shard worker started', { kind: this.kind, pid: worker.pid, workers: this.#slots.size });
+    this.#logger.debug('shard worker started', {
+      kind: this.kind,
+      pid: worker.pid,
+      workers: this.#slots.size,
+    });
     return slot;
   }
 
