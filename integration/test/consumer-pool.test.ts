@@ -124,6 +124,35 @@ describe(`consumer with a pool of shard processes (${backend.kinesisEndpoint})`,
     expect(isProcessAlive(killed!.pid)).toBe(false);
   }, 60_000);
 
+  it("a hung pooled process (SIGSTOP) is found by its shards' heartbeats and killed; only its shards restart", async () => {
+    const { stream, keys } = sixteen;
+    const consumer = new KinesisConsumer(
+      options(stream, { maxProcesses: 2, maxBufferedRecords: 100, heartbeatTimeoutMs: 1500 }),
+    );
+    const crashed: string[] = [];
+    consumer.on('shardCrashed', (e) => crashed.push(e.shardId));
+    let stopped: { pid: number; shards: string[] } | undefined;
+    const { delivered } = await drain(consumer, keys, (n, shardId) => {
+      if (n !== 1500) return;
+      const pid = consumer.shardProcessIds[shardId]!;
+      stopped = { pid, shards: byPid(consumer.shardProcessIds).get(pid)! };
+      process.kill(pid, 'SIGSTOP'); // alive but silent: no heartbeat, no batch, no answer to a stop
+    });
+    const result = countDeliveries(
+      'pool SIGSTOP of one of 2 processes',
+      keys,
+      delivered.map((d) => d.key),
+      { shardsOnStopped: stopped?.shards.length ?? 0, crashes: crashed.length },
+    );
+    reportScenario(result);
+    expect(result.missing).toBe(0);
+    expect(result.duplicates).toBe(0);
+    expect(assertShardOrder(delivered)).toEqual([]);
+    expect(stopped!.shards).toHaveLength(8);
+    expect([...crashed].sort()).toEqual(stopped!.shards);
+    expect(isProcessAlive(stopped!.pid)).toBe(false);
+  }, 60_000);
+
   it('reads 64 shards on one instance with the default pool: all records, total RSS < 1 GiB', async () => {
     const { stream, keys } = await filled(64, 6400, 'pool64');
     const consumer = new KinesisConsumer(options(stream));

@@ -188,7 +188,10 @@ function integer(
 function poolSize(options: Record<string, unknown>, name: string): number {
   const value = options[name];
   if (value === undefined) return Math.max(1, availableParallelism());
-  if (value === Number.POSITIVE_INFINITY || (typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
+  if (
+    value === Number.POSITIVE_INFINITY ||
+    (typeof value === 'number' && Number.isInteger(value) && value >= 1)
+  ) {
     return value;
   }
   throw invalid(name, 'must be an integer ≥ 1 or Infinity', value);
