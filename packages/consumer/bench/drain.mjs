@@ -125,7 +125,8 @@ async function drain(stream, runner, count) {
     if (n === 0) firstAt = Date.now();
     n += 1;
     if (n === count) {
-      const pids = Object.values(consumer.shardProcessIds);
+      // Pooled: several shards share a process; count each process once.
+      const pids = [...new Set(Object.values(consumer.shardProcessIds))];
       shardRss = pids.map(rssOf);
       shardCpuMs = pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
       break;

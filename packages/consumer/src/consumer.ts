@@ -34,9 +34,10 @@ import {
 } from './kinesis-client.js';
 import { type KinesisConsumerOptions, type ResolvedConsumerOptions, resolveOptions } from './options.js';
 import { InlineRunner } from './runners/inline.js';
-import { ProcessRunner } from './runners/process.js';
-import { ThreadRunner } from './runners/thread.js';
+import { processLauncher } from './runners/process.js';
+import { threadLauncher } from './runners/thread.js';
 import type { ShardRunner, TransferableCredentials, WorkerClientConfig } from './runners/transport.js';
+import { WorkerPool } from './runners/worker-pool.js';
 import { resolveWorkerScript } from './runners/worker-script.js';
 import { type SessionOutcome, ShardSession } from './shard-session.js';
 import { callStore, isPermanentError, storeError } from './store-call.js';
@@ -291,10 +292,19 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
           clock: this.#o.clock,
           ...(this.#fanOut === null ? {} : { sourceFactory: this.#fanOut.inlineSourceFactory }),
         });
-      case 'thread':
-        return new ThreadRunner(resolveWorkerScript(this.#o.workerScript));
-      default:
-        return new ProcessRunner(resolveWorkerScript(this.#o.workerScript));
+      default: {
+        const thread = this.#o.runner === 'thread';
+        const script = resolveWorkerScript(this.#o.workerScript);
+        return new WorkerPool({
+          kind: thread ? 'thread' : 'process',
+          launch: thread ? threadLauncher(script) : processLauncher(script),
+          maxWorkers: thread ? this.#o.maxThreads : this.#o.maxProcesses,
+          // A worker that does not stop a killed shard reader in this long is hung: killed whole.
+          unresponsiveMs: Math.min(this.#o.heartbeatTimeoutMs, 10_000),
+          clock: this.#o.clock,
+          logger: this.#logger,
+        });
+      }
     }
   }
 
@@ -645,6 +655,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     // 3. Checkpoints of processed records, then releases (and of any lease a timed-out take got).
     const stopping = [...this.#live];
     await Promise.all(stopping.map((session) => session.stop('close')));
+    await this.#runner?.close();
     if (this.#fatal === null || !isKinesisTsError(this.#fatal, ErrorCode.DUPLICATE_INSTANCE)) {
       await this.#coordinator?.releaseOrphans((shardId) =>
         stopping.some((s) => s.shardId === shardId && s.held.lost === null && !s.held.released),

@@ -1,7 +1,7 @@
 /**
  * Consumer options: the public shape, the defaults, and validation at the boundary.
  */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import {
   type Clock,
@@ -24,7 +24,10 @@ import type { KinesisApi } from './kinesis-api.js';
 /** Where to start reading a shard that has no checkpoint (and no parent shard). */
 export type InitialPosition = 'LATEST' | 'TRIM_HORIZON' | { readonly atTimestamp: Date };
 
-/** Where shard readers run: a child process per shard, a worker thread per shard, or the main event loop. */
+/**
+ * Where shard readers run: a pool of child processes, a pool of worker threads (each reading several
+ * shards; see `maxProcesses` / `maxThreads`), or the main event loop.
+ */
 export type RunnerKind = 'process' | 'thread' | 'inline';
 
 /** When checkpoints are written: after this many processed records or this many milliseconds. */
@@ -55,6 +58,16 @@ export interface KinesisConsumerOptions {
   readonly initialPosition?: InitialPosition;
   /** Where shard readers run. Default `'process'`. */
   readonly runner?: RunnerKind;
+  /**
+   * Most shard processes of the `process` runner; past that, one process reads several shards.
+   * `Infinity`: one process per shard. Default `os.availableParallelism()`.
+   */
+  readonly maxProcesses?: number;
+  /**
+   * Most shard threads of the `thread` runner; past that, one thread reads several shards.
+   * `Infinity`: one thread per shard. Default `os.availableParallelism()`.
+   */
+  readonly maxThreads?: number;
   /**
    * Most user records buffered per owned shard (fetched, not yet processed). The reader may overshoot by
    * at most one GetRecords batch. Default 10,000.
@@ -136,6 +149,8 @@ export interface ResolvedConsumerOptions {
   readonly instanceId: string;
   readonly initialPosition: InitialPosition;
   readonly runner: RunnerKind;
+  readonly maxProcesses: number;
+  readonly maxThreads: number;
   readonly maxBufferedRecords: number;
   readonly maxBufferedBytes: number;
   readonly failoverTimeMs: number;
@@ -188,6 +203,19 @@ function integer(
     throw invalid(name, `must be an integer in ${min}..${max}`, value);
   }
   return value;
+}
+
+/** A pool size: an integer ≥ 1 or `Infinity`. */
+function poolSize(options: Record<string, unknown>, name: string): number {
+  const value = options[name];
+  if (value === undefined) return Math.max(1, availableParallelism());
+  if (
+    value === Number.POSITIVE_INFINITY ||
+    (typeof value === 'number' && Number.isInteger(value) && value >= 1)
+  ) {
+    return value;
+  }
+  throw invalid(name, 'must be an integer ≥ 1 or Infinity', value);
 }
 
 function randomSuffix(): string {
@@ -305,6 +333,8 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
     instanceId,
     initialPosition,
     runner,
+    maxProcesses: poolSize(options, 'maxProcesses'),
+    maxThreads: poolSize(options, 'maxThreads'),
     maxBufferedRecords: integer(options, 'maxBufferedRecords', 10_000, 1),
     maxBufferedBytes: integer(options, 'maxBufferedBytes', 32 * 1024 * 1024, 1024),
     failoverTimeMs,

@@ -79,4 +79,9 @@ export class InlineRunner implements ShardRunner {
       },
     };
   }
+
+  /** Nothing to end: inline readers stop with their sessions. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

@@ -1,54 +1,42 @@
 /**
- * The process runner (default): one OS process per owned shard, forked with `advanced` serialization;
- * each GetRecords batch crosses as one message with its payloads packed into one buffer.
+ * The process runner's launcher (default runner): a pooled worker is an OS process forked with
+ * `advanced` serialization; each GetRecords batch crosses as one message with its payloads packed
+ * into one buffer.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { workerEnvironment } from './child-env.js';
-import type { FromWorkerMessage, ShardRunner, ShardWorkerHandle, ToWorkerMessage } from './transport.js';
+import type { PooledWorker, PooledWorkerLauncher } from './pooled-worker.js';
+import type { FromPooledWorkerMessage, ToPooledWorkerMessage } from './transport.js';
 
-/** Forks a process per shard running the shard worker script. */
-export class ProcessRunner implements ShardRunner {
-  readonly kind = 'process' as const;
-  readonly #script: string;
-
-  /** @param script Path of `shard-worker-main` (see `resolveWorkerScript`). */
-  constructor(script: string) {
-    this.#script = script;
-  }
-
-  spawn(shardId: string): ShardWorkerHandle {
-    const child: ChildProcess = fork(this.#script, ['--shard', shardId], {
+/** Forks shard processes running the worker script (see `resolveWorkerScript`). */
+export function processLauncher(script: string): PooledWorkerLauncher {
+  return (): PooledWorker => {
+    const child: ChildProcess = fork(script, [], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: workerEnvironment(),
       execArgv: [],
     });
-    let onMessage: ((message: FromWorkerMessage) => void) | null = null;
-    let onExit: ((reason: string | null) => void) | null = null;
-    let stopping = false;
+    let onMessage: ((message: FromPooledWorkerMessage) => void) | null = null;
+    let onExit: ((reason: string) => void) | null = null;
     let exited = false;
-    const exit = (reason: string | null): void => {
+    const exit = (reason: string): void => {
       if (exited) return;
       exited = true;
       onExit?.(reason);
     };
-    child.on('message', (message) => onMessage?.(message as FromWorkerMessage));
+    child.on('message', (message) => onMessage?.(message as FromPooledWorkerMessage));
     child.on('error', (error) => {
       // Spawn failures; IPC write errors to a dying child are followed by 'exit'.
       if (child.pid === undefined) exit(`spawn failed: ${error.message}`);
     });
     child.on('exit', (code, signal) => {
-      exit(
-        stopping && code === 0
-          ? null
-          : `shard process exited (code ${String(code)}, signal ${String(signal)})`,
-      );
+      exit(`shard process ${String(child.pid)} exited (code ${String(code)}, signal ${String(signal)})`);
     });
     return {
       pid: child.pid,
-      send: (message: ToWorkerMessage) => {
+      send: (message: ToPooledWorkerMessage) => {
         if (exited || !child.connected) return;
-        if (message.type === 'stop') stopping = true;
         child.send(message, (error) => {
           if (error !== null && error !== undefined && !exited) child.kill('SIGKILL');
         });
@@ -59,9 +47,13 @@ export class ProcessRunner implements ShardRunner {
       onExit: (listener) => {
         onExit = listener;
       },
+      end: () => {
+        // The worker exits when its channel closes.
+        if (!exited && child.connected) child.disconnect();
+      },
       kill: () => {
         if (!exited) child.kill('SIGKILL');
       },
     };
-  }
+  };
 }

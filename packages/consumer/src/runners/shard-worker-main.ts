@@ -1,78 +1,69 @@
 /**
- * Entry of a shard process (forked) or shard thread: wires the transport to the parent and runs the
- * shard worker with its own Kinesis client. Built as a separate file (`dist/shard-worker-main.*`).
+ * Entry of a pooled shard process (forked) or shard thread: wires the transport to the parent and
+ * serves one lane (shard reader with its own Kinesis client) per shard the pool assigns to it. Built as
+ * a separate file (`dist/shard-worker-main.*`).
  */
 import { parentPort } from 'node:worker_threads';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { transferables } from '../batch-codec.js';
 import { fanOutSourceFactory, workerFanOutApi } from '../fan-out/fan-out-factory.js';
 import { sdkKinesisApi, workerKinesisClient } from '../kinesis-client.js';
-import { runShardWorker } from './shard-worker.js';
-import type { FromWorkerMessage, ToWorkerMessage, WorkerPort } from './transport.js';
+import type { FromPooledWorkerMessage, ToPooledWorkerMessage } from './transport.js';
+import { runWorkerHost, type WorkerHostPort } from './worker-host.js';
 
-function processPort(): WorkerPort {
+function processPort(): WorkerHostPort {
   const send = process.send?.bind(process);
   if (send === undefined)
     throw new Error('shard-worker-main must be started by the consumer (fork or worker thread)');
-  // The parent died or closed the channel: nothing is left to read for.
+  // The parent died, or ended this idle worker: nothing is left to read for.
   process.on('disconnect', () => process.exit(0));
-  let last: Promise<void> = Promise.resolve();
   return {
-    send: (message: FromWorkerMessage) => {
-      if (!process.connected) return;
-      last = new Promise<void>((resolve) => {
-        send(message, undefined, undefined, () => resolve());
-      });
+    send: (message: FromPooledWorkerMessage) => {
+      if (process.connected) send(message);
     },
     onMessage: (listener) => {
-      process.on('message', (message) => listener(message as ToWorkerMessage));
-    },
-    close: () => {
-      void last.then(() => process.exit(0));
+      process.on('message', (message) => listener(message as ToPooledWorkerMessage));
     },
   };
 }
 
-function threadPort(): WorkerPort {
+function threadPort(): WorkerHostPort {
   const port = parentPort!;
   return {
-    send: (message: FromWorkerMessage) => {
+    send: (message: FromPooledWorkerMessage) => {
       // Batches move to the main thread without a copy.
-      if (message.type === 'batch' && message.packed !== null)
-        port.postMessage(message, transferables(message.packed));
+      if (message.type === 'lane' && message.message.type === 'batch' && message.message.packed !== null)
+        port.postMessage(message, transferables(message.message.packed));
       else port.postMessage(message);
     },
     onMessage: (listener) => {
-      port.on('message', (message) => listener(message as ToWorkerMessage));
-    },
-    close: () => {
-      port.close();
-      process.exit(0);
+      port.on('message', (message) => listener(message as ToPooledWorkerMessage));
     },
   };
 }
 
-let client: KinesisClient | undefined;
-let fanOutClient: { destroy(): void } | undefined;
-const port = parentPort === null ? processPort() : threadPort();
-const closePort = port.close;
-void runShardWorker({
-  pack: true,
-  port: {
-    ...port,
-    close: () => {
-      client?.destroy();
-      fanOutClient?.destroy();
-      closePort();
-    },
-  },
-  fanOutSourceFactory: (fanOut, config, credentials) => {
-    const subscriber = workerFanOutApi(config, credentials, fanOut.http);
-    fanOutClient = subscriber;
-    return fanOutSourceFactory(subscriber.api, fanOut);
-  },
-  apiFactory: (config, credentials) => {
-    client = workerKinesisClient(config, credentials);
-    return sdkKinesisApi(client);
+runWorkerHost({
+  port: parentPort === null ? processPort() : threadPort(),
+  lane: () => {
+    let client: KinesisClient | undefined;
+    let fanOutClient: { destroy(): void } | undefined;
+    return {
+      options: {
+        pack: true,
+        fanOutSourceFactory: (fanOut, config, credentials) => {
+          const subscriber = workerFanOutApi(config, credentials, fanOut.http);
+          fanOutClient = subscriber;
+          return fanOutSourceFactory(subscriber.api, fanOut);
+        },
+        apiFactory: (config, credentials) => {
+          client = workerKinesisClient(config, credentials);
+          return sdkKinesisApi(client);
+        },
+      },
+      release: () => {
+        client?.destroy();
+        fanOutClient?.destroy();
+      },
+    };
   },
 });

@@ -1,6 +1,7 @@
 /**
  * The worker side of a shard: runs one record source under the main process's credit and sends
- * one message per fetched batch. The same code runs in a child process, a worker thread or inline.
+ * one message per fetched batch. The same code runs inline and as one lane of a pooled process or
+ * thread (see `worker-host.ts`).
  */
 import { type Clock, isKinesisTsError, systemClock } from '@kinesis-ts/core';
 import { packRecords } from '../batch-codec.js';

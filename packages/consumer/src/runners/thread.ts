@@ -1,50 +1,40 @@
 /**
- * The thread runner: one worker thread per owned shard, same worker script and messages as the
- * process runner.
+ * The thread runner's launcher: a pooled worker is a worker thread running the same worker script
+ * and messages as the process runner (batches move without a copy).
  */
 import { Worker } from 'node:worker_threads';
 import { workerEnvironment } from './child-env.js';
-import type { FromWorkerMessage, ShardRunner, ShardWorkerHandle, ToWorkerMessage } from './transport.js';
+import type { PooledWorker, PooledWorkerLauncher } from './pooled-worker.js';
+import type { FromPooledWorkerMessage, ToPooledWorkerMessage } from './transport.js';
 
-/** Starts a worker thread per shard running the shard worker script. */
-export class ThreadRunner implements ShardRunner {
-  readonly kind = 'thread' as const;
-  readonly #script: string;
-
-  /** @param script Path of `shard-worker-main` (see `resolveWorkerScript`). */
-  constructor(script: string) {
-    this.#script = script;
-  }
-
-  spawn(shardId: string): ShardWorkerHandle {
-    const worker = new Worker(this.#script, {
+/** Starts shard threads running the worker script (see `resolveWorkerScript`). */
+export function threadLauncher(script: string): PooledWorkerLauncher {
+  return (): PooledWorker => {
+    const worker = new Worker(script, {
       env: workerEnvironment(),
-      argv: ['--shard', shardId],
       execArgv: [],
       workerData: { kinesisTsShardWorker: true },
     });
-    let onMessage: ((message: FromWorkerMessage) => void) | null = null;
-    let onExit: ((reason: string | null) => void) | null = null;
-    let stopping = false;
+    const threadId = worker.threadId;
+    let onMessage: ((message: FromPooledWorkerMessage) => void) | null = null;
+    let onExit: ((reason: string) => void) | null = null;
     let exited = false;
     let failure: string | null = null;
-    const exit = (reason: string | null): void => {
+    const exit = (reason: string): void => {
       if (exited) return;
       exited = true;
       onExit?.(reason);
     };
-    worker.on('message', (message) => onMessage?.(message as FromWorkerMessage));
+    worker.on('message', (message) => onMessage?.(message as FromPooledWorkerMessage));
     worker.on('error', (error) => {
       failure = `shard thread failed: ${error.message}`;
     });
     worker.on('exit', (code) => {
-      exit(failure ?? (stopping && code === 0 ? null : `shard thread exited (code ${code})`));
+      exit(failure ?? `shard thread ${threadId} exited (code ${code})`);
     });
     return {
-      send: (message: ToWorkerMessage) => {
-        if (exited) return;
-        if (message.type === 'stop') stopping = true;
-        worker.postMessage(message);
+      send: (message: ToPooledWorkerMessage) => {
+        if (!exited) worker.postMessage(message);
       },
       onMessage: (listener) => {
         onMessage = listener;
@@ -52,9 +42,13 @@ export class ThreadRunner implements ShardRunner {
       onExit: (listener) => {
         onExit = listener;
       },
+      // An idle thread holds no reader and no client: ending it at once loses nothing.
+      end: () => {
+        if (!exited) void worker.terminate();
+      },
       kill: () => {
         if (!exited) void worker.terminate();
       },
     };
-  }
+  };
 }

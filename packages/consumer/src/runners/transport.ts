@@ -1,6 +1,7 @@
 /**
  * The messages between the main process and a shard worker (child process, worker thread or inline),
- * and the two small interfaces every runner implements.
+ * the envelope that multiplexes several shard workers over one pooled process or thread, and the
+ * small interfaces every runner implements.
  */
 import type { KinesisRecord } from '@kinesis-ts/core';
 import type { PackedRecords } from '../batch-codec.js';
@@ -114,9 +115,34 @@ export interface ShardRunner {
   readonly kind: 'process' | 'thread' | 'inline';
   /** Starts a worker for a shard; it waits for the `start` message. */
   spawn(shardId: string): ShardWorkerHandle;
+  /**
+   * Ends every process/thread the runner still holds (pooled workers kept warm between leases); a
+   * handle still open ends with a reason. Call after every session stopped. Idempotent.
+   */
+  close(): Promise<void>;
 }
 
-/** The worker side of the transport. */
+/**
+ * Main → pooled worker (a process or thread reading several shards): a message for one of its lanes.
+ * A lane is one shard reader; its id is unique per pool, so a shard restarted on the same worker while
+ * its old reader is still stopping gets a new lane. A `start` for an unknown lane opens it; anything
+ * else for an unknown (closed) lane is dropped.
+ */
+export interface ToPooledWorkerMessage {
+  readonly type: 'lane';
+  readonly lane: number;
+  readonly message: ToWorkerMessage;
+}
+
+/**
+ * Pooled worker → main: a lane's message, or `closed` once a lane's reader is gone (after `stop`;
+ * also the answer that tells the pool a worker is still responsive).
+ */
+export type FromPooledWorkerMessage =
+  | { readonly type: 'lane'; readonly lane: number; readonly message: FromWorkerMessage }
+  | { readonly type: 'closed'; readonly lane: number };
+
+/** The worker side of the transport (one shard reader; a lane of a pooled worker). */
 export interface WorkerPort {
   /** Sends a message to the main process. */
   send(message: FromWorkerMessage): void;
