@@ -20,6 +20,7 @@ const state = new DynamoDBState({ tableName: args.table, clientConfig: dynamoCon
 const consumer = new KinesisConsumer({
   streamName: args.stream,
   state,
+  consumerGroup: 'bench-failover',
   instanceId: args.instanceId,
   initialPosition: 'TRIM_HORIZON',
   clientConfig: kinesisConfig,

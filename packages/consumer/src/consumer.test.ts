@@ -345,4 +345,25 @@ describe('KinesisConsumer (inline runner)', () => {
     );
     await until(c2.close());
   });
+
+  it('delivers a malformed KPL aggregate raw, with an invalidAggregate event (shard, sequence number, reason) and a count', async () => {
+    const fake = new FakeKinesis();
+    fake.createStream('s', 1);
+    const shard = 'shardId-000000000000';
+    const magic = Uint8Array.from([0xf3, 0x89, 0x9a, 0xc2]);
+    const garbage = Buffer.concat([magic, Buffer.from('not a protobuf message, and no valid MD5 digest either')]);
+    fake.put('s', shard, 'a', 'plain-1');
+    const badSeq = fake.put('s', shard, 'b', garbage);
+    fake.put('s', shard, 'c', 'plain-2');
+    const c = consumer(fake);
+    const events: Array<{ shardId: string; sequenceNumber: string; reason: string }> = [];
+    c.on('invalidAggregate', (e) => events.push(e));
+    const records = await take(c[Symbol.asyncIterator](), 3);
+    expect(records.map((r) => r.partitionKey)).toEqual(['a', 'b', 'c']);
+    expect(Buffer.from(records[1]!.data).equals(garbage)).toBe(true);
+    expect(records[1]!.aggregated).toBe(false);
+    expect(events).toEqual([{ shardId: shard, sequenceNumber: badSeq, reason: 'digest-mismatch' }]);
+    expect(c.invalidAggregates).toBe(1);
+    await until(c.close());
+  });
 });

@@ -115,6 +115,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   readonly #startAbort = new AbortController();
   /** Held leases whose loss was reported (one `leaseLost` per lease). */
   readonly #lossReported = new WeakSet<HeldLease>();
+  #invalidAggregates = 0;
 
   /** @throws ValidationError when an option is invalid. */
   constructor(options: KinesisConsumerOptions) {
@@ -123,6 +124,9 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     this.#events = new TypedEmitter<ConsumerEvents>((error) =>
       this.#logger.error('event listener threw', { error: String(error) }),
     );
+    this.#events.on('invalidAggregate', () => {
+      this.#invalidAggregates += 1;
+    });
     this.#ownState = this.#o.state === undefined;
     this.#state = this.#o.state ?? new MemoryState({ clock: this.#o.clock });
   }
@@ -154,6 +158,11 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     let total = 0;
     for (const session of this.#sessions.values()) total += session.bufferedBytes;
     return total;
+  }
+
+  /** Records that looked like KPL aggregates and were not (delivered raw), since construction. */
+  get invalidAggregates(): number {
+    return this.#invalidAggregates;
   }
 
   /** Process ids of the shard processes (process runner), by shard. */

@@ -29,6 +29,11 @@ export interface ConsumerEvents {
   throttled: { shardId: string; backoffMs: number };
   /** How far behind the tip of the shard the last GetRecords call was. */
   lag: { shardId: string; millisBehindLatest: number };
+  /**
+   * A record started with the KPL magic but failed a check (digest, protobuf, indexes): it was
+   * delivered raw, as one plain record (the KCL's rule). Counted in `invalidAggregates`.
+   */
+  invalidAggregate: { shardId: string; sequenceNumber: string; reason: string };
   /** A non-fatal error (state store failure, quarantined shard, ...). Fatal errors end iteration. */
   error: KinesisTsError;
 }

@@ -35,6 +35,17 @@ export interface ChildShardInfo {
 }
 
 /** One fetch's result: the user records of one GetRecords call (or one fan-out event). */
+/**
+ * A Kinesis record that starts with the KPL magic but fails a check (digest, protobuf, indexes). It is
+ * delivered as one plain record (the KCL's rule: nothing is dropped) and reported with this.
+ */
+export interface InvalidAggregate {
+  /** Sequence number of the record. */
+  readonly sequenceNumber: string;
+  /** Which check failed (`digest-mismatch`, `bad-protobuf`, ...). */
+  readonly reason: string;
+}
+
 export interface RecordBatch {
   /** Deaggregated, hash-range-filtered user records in shard order. */
   readonly records: KinesisRecord[];
@@ -46,6 +57,8 @@ export interface RecordBatch {
   readonly shardEnded: boolean;
   /** Children of an ended shard, when the API reported them (`undefined` when it did not). */
   readonly childShards?: ChildShardInfo[] | undefined;
+  /** Records of this batch that looked like KPL aggregates and were not (`undefined`: none). */
+  readonly invalidAggregates?: InvalidAggregate[] | undefined;
 }
 
 /** Signals a source reports while reading. */

@@ -221,7 +221,7 @@ export class PollingShardReader implements ShardRecordSource {
     childShards: ChildShard[] | undefined,
     full: boolean,
   ): RecordBatch {
-    const { records, bytes, lastSequenceNumber } = this.#decoder.decode(raw);
+    const { records, bytes, lastSequenceNumber, invalidAggregates } = this.#decoder.decode(raw);
     if (lastSequenceNumber !== null) this.#lastSequenceNumber = lastSequenceNumber;
     const behind = millisBehindLatest ?? 0;
     this.#iterator = nextIterator ?? null;
@@ -236,6 +236,7 @@ export class PollingShardReader implements ShardRecordSource {
       millisBehindLatest: behind,
       shardEnded: ended,
       childShards: ended && childShards !== undefined ? childShards.map(toChildShardInfo) : undefined,
+      invalidAggregates,
     };
   }
 }

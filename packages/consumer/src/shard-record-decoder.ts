@@ -13,8 +13,10 @@ import {
   hashKeyInRange,
   type KinesisRecord,
   parseHashKeyRange,
+  type RawKinesisRecord,
+  type ValidationError,
 } from '@kinesis-ts/core';
-import type { ChildShardInfo, ShardReadSpec } from './record-source.js';
+import type { ChildShardInfo, InvalidAggregate, ShardReadSpec } from './record-source.js';
 
 /** The user records of some raw Kinesis records. */
 export interface DecodedRecords {
@@ -24,6 +26,8 @@ export interface DecodedRecords {
   readonly bytes: number;
   /** Sequence number of the last raw record decoded (`null` when there was none). */
   readonly lastSequenceNumber: string | null;
+  /** Records that carried the KPL magic but failed a check, delivered raw (`undefined`: none). */
+  readonly invalidAggregates: InvalidAggregate[] | undefined;
 }
 
 /**
@@ -47,16 +51,27 @@ export class ShardRecordDecoder {
     const records: KinesisRecord[] = [];
     let bytes = 0;
     let lastSequenceNumber: string | null = null;
+    let invalidAggregates: InvalidAggregate[] | undefined;
+    const onInvalidAggregate = (error: ValidationError, bad: RawKinesisRecord): void => {
+      invalidAggregates ??= [];
+      invalidAggregates.push({
+        sequenceNumber: bad.sequenceNumber,
+        reason: String(error.context.reason ?? error.message),
+      });
+    };
     for (const record of raw) {
       const sequenceNumber = record.SequenceNumber ?? '';
-      const users = deaggregate({
-        data: record.Data ?? new Uint8Array(0),
-        partitionKey: record.PartitionKey ?? '',
-        sequenceNumber,
-        shardId: this.#shardId,
-        approximateArrivalTimestamp: record.ApproximateArrivalTimestamp ?? new Date(0),
-        encryptionType: record.EncryptionType,
-      });
+      const users = deaggregate(
+        {
+          data: record.Data ?? new Uint8Array(0),
+          partitionKey: record.PartitionKey ?? '',
+          sequenceNumber,
+          shardId: this.#shardId,
+          approximateArrivalTimestamp: record.ApproximateArrivalTimestamp ?? new Date(0),
+          encryptionType: record.EncryptionType,
+        },
+        { onInvalidAggregate },
+      );
       for (const user of users) {
         if (this.#skipThrough !== null) {
           if (compareCheckpoints(user, this.#skipThrough) <= 0) continue;
@@ -72,7 +87,7 @@ export class ShardRecordDecoder {
       }
       lastSequenceNumber = sequenceNumber;
     }
-    return { records, bytes, lastSequenceNumber };
+    return { records, bytes, lastSequenceNumber, invalidAggregates };
   }
 }
 

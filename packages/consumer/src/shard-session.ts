@@ -353,6 +353,10 @@ export class ShardSession {
         const records =
           message.records ?? (message.packed === null ? [] : unpackRecords(message.packed, this.shardId));
         this.#millisBehindLatest = message.millisBehindLatest;
+        for (const bad of message.invalidAggregates ?? []) {
+          logger.warn('invalid KPL aggregate delivered raw', { shardId: this.shardId, ...bad });
+          events.emit('invalidAggregate', { shardId: this.shardId, ...bad });
+        }
         events.emit('lag', { shardId: this.shardId, millisBehindLatest: message.millisBehindLatest });
         if (records.length > 0) {
           this.#queue.push({ records, next: 0 });

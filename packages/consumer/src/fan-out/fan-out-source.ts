@@ -263,6 +263,7 @@ export class FanOutShardSource implements ShardRecordSource {
       millisBehindLatest,
       shardEnded: ended,
       childShards: ended ? childShards : undefined,
+      invalidAggregates: decoded.invalidAggregates,
     };
   }
 

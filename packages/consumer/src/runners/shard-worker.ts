@@ -144,6 +144,7 @@ export function runShardWorker(options: ShardWorkerOptions): Promise<void> {
         millisBehindLatest: batch.millisBehindLatest,
         shardEnded: batch.shardEnded,
         childShards: batch.childShards ?? null,
+        invalidAggregates: batch.invalidAggregates ?? null,
       });
       if (batch.shardEnded) return;
     }

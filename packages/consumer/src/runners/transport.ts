@@ -6,7 +6,7 @@
 import type { KinesisRecord } from '@kinesis-ts/core';
 import type { PackedRecords } from '../batch-codec.js';
 import type { WorkerFanOutConfig } from '../fan-out/fan-out-factory.js';
-import type { ChildShardInfo, ShardReadSpec } from '../record-source.js';
+import type { ChildShardInfo, InvalidAggregate, ShardReadSpec } from '../record-source.js';
 
 /** Credentials as plain data (what crosses IPC). */
 export interface TransferableCredentials {
@@ -73,6 +73,8 @@ export type FromWorkerMessage =
       readonly millisBehindLatest: number;
       readonly shardEnded: boolean;
       readonly childShards: ChildShardInfo[] | null;
+      /** Records delivered raw because they looked like KPL aggregates and were not (rare). */
+      readonly invalidAggregates?: InvalidAggregate[] | null | undefined;
     }
   | { readonly type: 'throttled'; readonly backoffMs: number }
   | { readonly type: 'heartbeat' }
