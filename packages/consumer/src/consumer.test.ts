@@ -351,7 +351,10 @@ describe('KinesisConsumer (inline runner)', () => {
     fake.createStream('s', 1);
     const shard = 'shardId-000000000000';
     const magic = Uint8Array.from([0xf3, 0x89, 0x9a, 0xc2]);
-    const garbage = Buffer.concat([magic, Buffer.from('not a protobuf message, and no valid MD5 digest either')]);
+    const garbage = Buffer.concat([
+      magic,
+      Buffer.from('not a protobuf message, and no valid MD5 digest either'),
+    ]);
     fake.put('s', shard, 'a', 'plain-1');
     const badSeq = fake.put('s', shard, 'b', garbage);
     fake.put('s', shard, 'c', 'plain-2');
@@ -364,6 +367,31 @@ describe('KinesisConsumer (inline runner)', () => {
     expect(records[1]!.aggregated).toBe(false);
     expect(events).toEqual([{ shardId: shard, sequenceNumber: badSeq, reason: 'digest-mismatch' }]);
     expect(c.invalidAggregates).toBe(1);
+    await until(c.close());
+  });
+
+  it('bounds the buffer over all owned shards together (maxInstanceBufferedRecords), without stalling any shard', async () => {
+    const fake = new FakeKinesis();
+    fill(fake, 4, 600);
+    const c = consumer(fake, {
+      maxBufferedRecords: 1000,
+      maxInstanceBufferedRecords: 200,
+      maxRecordsPerCall: 100,
+    });
+    const iterator = c[Symbol.asyncIterator]();
+    let maxBuffered = 0;
+    const perShard = new Map<string, number>();
+    for (let i = 0; i < 2400; i++) {
+      const record = (await until(iterator.next())).value as KinesisRecord;
+      perShard.set(record.shardId, (perShard.get(record.shardId) ?? 0) + 1);
+      maxBuffered = Math.max(maxBuffered, c.bufferedRecords);
+      if (i % 200 === 0) {
+        await vi.advanceTimersByTimeAsync(5000); // a slow loop: readers must not run ahead
+        maxBuffered = Math.max(maxBuffered, c.bufferedRecords);
+      }
+    }
+    expect(maxBuffered).toBeLessThanOrEqual(200);
+    expect([...perShard.values()]).toEqual([600, 600, 600, 600]);
     await until(c.close());
   });
 });

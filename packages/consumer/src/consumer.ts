@@ -146,7 +146,10 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     return [...this.#sessions.keys()].sort();
   }
 
-  /** Records fetched and not yet processed, over all owned shards (bounded by `maxBufferedRecords` per shard). */
+  /**
+   * Records fetched and not yet processed, over all owned shards (bounded by `maxBufferedRecords` per
+   * shard and `maxInstanceBufferedRecords` in all, each overshot by at most one GetRecords batch a shard).
+   */
   get bufferedRecords(): number {
     let total = 0;
     for (const session of this.#sessions.values()) total += session.bufferedRecords;
@@ -373,6 +376,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
           return null;
         }
       },
+      bufferLimits: () => this.#bufferLimits(),
       workerClient: () => this.#workerSetup(),
       credentials: () => this.#credentials(),
       onRecords: (s) => this.#onRecords(s),
@@ -391,12 +395,32 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     this.#aborts.set(session, new AbortController());
     // Acquired while closing: never started, released by close().
     if (!this.#closing) session.start();
+    // Every shard's share of the instance's buffer budget just shrank.
+    for (const other of this.#sessions.values()) if (other !== session) other.rebalance();
   }
 
   /**
    * Removes a session from the owned shards. The coordinator keeps the lease (renewing it, and not
    * re-adopting it) until `dropLease` is set, i.e. after the release was written.
    */
+  /**
+   * One shard's buffer bound: the per-shard options, lowered to the shard's share of the instance-wide
+   * budget (at least one record and 64 KiB, so every shard keeps moving).
+   */
+  #bufferLimits(): { records: number; bytes: number } {
+    const o = this.#o;
+    // Shared by the shards owned now, or as many as the last lease scan planned to own (so the first
+    // shards taken do not fill the whole budget before the others start).
+    const shards = Math.max(1, this.#sessions.size, this.#coordinator?.targetLeases ?? 0);
+    return {
+      records: Math.min(o.maxBufferedRecords, Math.max(1, Math.floor(o.maxInstanceBufferedRecords / shards))),
+      bytes: Math.min(
+        o.maxBufferedBytes,
+        Math.max(64 * 1024, Math.floor(o.maxInstanceBufferedBytes / shards)),
+      ),
+    };
+  }
+
   #forget(session: ShardSession, dropLease = true): void {
     if (this.#sessions.get(session.shardId) === session) this.#sessions.delete(session.shardId);
     if (dropLease) this.#coordinator?.drop(session.shardId, session.held);

@@ -79,6 +79,7 @@ export class Coordinator {
   readonly #quarantined = new Map<string, number>();
   readonly #closeSignal = new AbortController();
   #pendingSteal: PendingSteal | null = null;
+  #target = 0;
   #lastSync = Number.NEGATIVE_INFINITY;
   #syncRequested = true;
   #scanTimer: TimerHandle | null = null;
@@ -200,6 +201,11 @@ export class Coordinator {
     await this.stopTaking();
     this.#closed = true;
     this.#renewer.close();
+  }
+
+  /** This instance's fair share of the leases as the last scan planned it (0 before the first scan). */
+  get targetLeases(): number {
+    return this.#target;
   }
 
   /** The held lease of a shard. */
@@ -384,6 +390,7 @@ export class Coordinator {
     const { state, scope, owner, clock } = this.#o;
     // Handoffs granted to this instance, or leases it still owns after a restart with the same id:
     // renewed at once, their deadline counted from the listing.
+    this.#target = plan.target;
     for (const { lease, stolen } of plan.adopt) this.#adopt(lease, stolen, listedAt, true);
     this.#pendingSteal = plan.pendingSteal;
     let got = 0;

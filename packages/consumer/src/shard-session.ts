@@ -49,6 +49,11 @@ export interface ShardSessionDeps {
   readonly options: ResolvedConsumerOptions;
   readonly events: TypedEmitter<ConsumerEvents>;
   readonly logger: Logger;
+  /**
+   * This shard's buffer bound now: the per-shard options, lowered to its share of the instance-wide
+   * budget while the instance owns many shards. Default: the per-shard options.
+   */
+  readonly bufferLimits?: () => BufferLimits;
   /** Client config for workers (`null` credentials for the inline runner). */
   readonly workerClient: () => Promise<{
     client: WorkerClientConfig;
@@ -70,6 +75,12 @@ export interface ShardSessionDeps {
   readonly onLeaseLost: (session: ShardSession, error: LeaseLostError) => void;
   /** A failure that ends the whole consumer (the stream is gone). */
   readonly onFatal: (error: KinesisTsError) => void;
+}
+
+/** How much a shard may have fetched and not yet processed. */
+export interface BufferLimits {
+  readonly records: number;
+  readonly bytes: number;
 }
 
 interface QueuedBatch {
@@ -94,8 +105,11 @@ export class ShardSession {
   /** Received and not yet processed (queued + handed out). */
   #heldRecords = 0;
   #heldBytes = 0;
-  #unreturnedRecords = 0;
-  #unreturnedBytes = 0;
+  /** Credit granted to the worker and not used yet (mirrors the worker's count; may dip below 0 by one batch). */
+  #creditRecords = 0;
+  #creditBytes = 0;
+  /** The fetch threshold the worker has now. */
+  #sentMinFetch = 0;
   #lastReceived: Checkpoint | null = null;
   #endReceived = false;
   #childShards: ChildShardInfo[] | null = null;
@@ -201,25 +215,72 @@ export class ShardSession {
     return records;
   }
 
+  /** Applies a changed buffer bound now (the instance's share per shard moved): grants or revokes credit. */
+  rebalance(): void {
+    if (this.active) this.#topUp();
+  }
+
   /** Marks handed-out records processed, up to and including `last`. */
   processed(last: KinesisRecord, count: number, bytes: number): void {
     if (this.#state === 'stopped' || this.#state === 'stopping') return;
     this.checkpointer.markProcessed(last, count);
     this.#heldRecords -= count;
     this.#heldBytes -= bytes;
-    this.#unreturnedRecords += count;
-    this.#unreturnedBytes += bytes;
-    const { maxBufferedRecords, maxBufferedBytes } = this.#d.options;
-    if (
-      this.#heldRecords === 0 ||
-      this.#unreturnedRecords >= Math.max(1, Math.floor(maxBufferedRecords / 4)) ||
-      this.#unreturnedBytes >= Math.floor(maxBufferedBytes / 4)
-    ) {
-      this.#worker?.send({ type: 'credit', records: this.#unreturnedRecords, bytes: this.#unreturnedBytes });
-      this.#unreturnedRecords = 0;
-      this.#unreturnedBytes = 0;
-    }
+    this.#topUp();
     this.#maybeFinishShard();
+  }
+
+  #limits(): BufferLimits {
+    const { maxBufferedRecords, maxBufferedBytes } = this.#d.options;
+    return this.#d.bufferLimits?.() ?? { records: maxBufferedRecords, bytes: maxBufferedBytes };
+  }
+
+  /** Fetch only when this many records fit: half the bound, at most one call's limit. */
+  #minFetch(limits: BufferLimits): number {
+    return Math.max(1, Math.min(this.#d.options.maxRecordsPerCall, Math.ceil(limits.records / 2)));
+  }
+
+  /**
+   * Grants the worker credit up to the current bound (held + granted ≤ bound), in steps of at least a
+   * quarter of it (or when nothing is held), so the bound follows the instance's share as shards come
+   * and go without a message per record.
+   */
+  #topUp(): void {
+    const worker = this.#worker;
+    if (worker === null) return;
+    const limits = this.#limits();
+    // The bound shrank (the instance took more shards): take back unused credit beyond it. A fetch
+    // already in flight may still land: one batch over, as with any bound.
+    const excessRecords = Math.min(
+      this.#creditRecords,
+      this.#heldRecords + this.#creditRecords - limits.records,
+    );
+    const excessBytes = Math.min(this.#creditBytes, this.#heldBytes + this.#creditBytes - limits.bytes);
+    if (excessRecords > 0 || excessBytes > 0) {
+      const revoke = { records: -Math.max(0, excessRecords), bytes: -Math.max(0, excessBytes) };
+      this.#creditRecords += revoke.records;
+      this.#creditBytes += revoke.bytes;
+      this.#sentMinFetch = this.#minFetch(limits);
+      worker.send({ type: 'credit', ...revoke, minFetchRecords: this.#sentMinFetch });
+      return;
+    }
+    const records = limits.records - this.#heldRecords - Math.max(0, this.#creditRecords);
+    const bytes = limits.bytes - this.#heldBytes - Math.max(0, this.#creditBytes);
+    const minFetchRecords = this.#minFetch(limits);
+    const thresholdChanged = minFetchRecords !== this.#sentMinFetch;
+    if (records <= 0 && bytes <= 0 && !thresholdChanged) return;
+    if (
+      thresholdChanged ||
+      this.#heldRecords === 0 ||
+      records >= Math.max(1, Math.floor(limits.records / 4)) ||
+      bytes >= Math.floor(limits.bytes / 4)
+    ) {
+      const grant = { records: Math.max(0, records), bytes: Math.max(0, bytes) };
+      this.#creditRecords += grant.records;
+      this.#creditBytes += grant.bytes;
+      this.#sentMinFetch = minFetchRecords;
+      worker.send({ type: 'credit', ...grant, minFetchRecords });
+    }
   }
 
   /**
@@ -306,8 +367,10 @@ export class ShardSession {
       this.#clearHeartbeat();
       if (reason !== null && this.active && !this.#endReceived) this.#crash(reason);
     });
-    this.#unreturnedRecords = 0;
-    this.#unreturnedBytes = 0;
+    const limits = this.#limits();
+    this.#sentMinFetch = this.#minFetch(limits);
+    this.#creditRecords = Math.max(0, limits.records - this.#heldRecords);
+    this.#creditBytes = Math.max(0, limits.bytes - this.#heldBytes);
     worker.send({
       type: 'start',
       spec: { ...this.#spec, position },
@@ -315,19 +378,13 @@ export class ShardSession {
         minPollIntervalMs: options.minPollIntervalMs,
         idlePollIntervalMs: options.idlePollIntervalMs,
         maxRecordsPerCall: options.maxRecordsPerCall,
-        minFetchRecords: Math.max(
-          1,
-          Math.min(options.maxRecordsPerCall, Math.ceil(options.maxBufferedRecords / 2)),
-        ),
+        minFetchRecords: this.#sentMinFetch,
         heartbeatIntervalMs: Math.max(50, Math.floor(options.heartbeatTimeoutMs / 5)),
       },
       client: setup.client,
       credentials: setup.credentials,
       fanOut: setup.fanOut ?? null,
-      credit: {
-        records: Math.max(0, options.maxBufferedRecords - this.#heldRecords),
-        bytes: Math.max(0, options.maxBufferedBytes - this.#heldBytes),
-      },
+      credit: { records: this.#creditRecords, bytes: this.#creditBytes },
     });
     this.#lastMessageAt = options.clock.now();
     if (runner.kind !== 'inline') this.#armHeartbeat(worker);
@@ -358,6 +415,8 @@ export class ShardSession {
           events.emit('invalidAggregate', { shardId: this.shardId, ...bad });
         }
         events.emit('lag', { shardId: this.shardId, millisBehindLatest: message.millisBehindLatest });
+        this.#creditRecords -= records.length;
+        this.#creditBytes -= message.bytes;
         if (records.length > 0) {
           this.#queue.push({ records, next: 0 });
           this.#queued += records.length;

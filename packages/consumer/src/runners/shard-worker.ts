@@ -65,6 +65,8 @@ export function runShardWorker(options: ShardWorkerOptions): Promise<void> {
   const clock = options.clock ?? systemClock;
   const abort = new AbortController();
   let creditRecords = 0;
+  /** Fetch only with credit for this many records (set by `start`, updated by `credit`). */
+  let minFetchRecords = 1;
   let creditBytes = 0;
   let creditWaiter: (() => void) | null = null;
   let credentials: TransferableCredentials | null = null;
@@ -124,7 +126,10 @@ export function runShardWorker(options: ShardWorkerOptions): Promise<void> {
         : (options.sourceFactory ?? ((a, s, o, r) => new PollingShardReader(a, s, o, r)));
     const source = factory(api, start.spec, observer, readerOptions);
     for (;;) {
-      while (creditRecords < Math.max(1, start.reader.minFetchRecords) || creditBytes <= 0) {
+      while (
+        creditRecords < Math.max(1, Math.min(minFetchRecords, start.reader.maxRecordsPerCall)) ||
+        creditBytes <= 0
+      ) {
         await new Promise<void>((resolve) => {
           creditWaiter = resolve;
         });
@@ -166,6 +171,7 @@ export function runShardWorker(options: ShardWorkerOptions): Promise<void> {
         started = true;
         credentials = message.credentials;
         creditRecords = message.credit.records;
+        minFetchRecords = message.reader.minFetchRecords;
         creditBytes = message.credit.bytes;
         beat(message.reader.heartbeatIntervalMs);
         loop(message).then(
@@ -187,6 +193,7 @@ export function runShardWorker(options: ShardWorkerOptions): Promise<void> {
       case 'credit':
         creditRecords += message.records;
         creditBytes += message.bytes;
+        if (message.minFetchRecords !== undefined) minFetchRecords = message.minFetchRecords;
         creditWaiter?.();
         return;
       case 'credentials': {

@@ -52,8 +52,17 @@ export type ToWorkerMessage =
       /** Enhanced fan-out settings; `null`/absent: poll with GetRecords. */
       readonly fanOut?: WorkerFanOutConfig | null;
     }
-  /** More room: the main process consumed this many records/bytes. */
-  | { readonly type: 'credit'; readonly records: number; readonly bytes: number }
+  /**
+   * More room: the worker may fetch this many more records/bytes (negative: credit taken back, the
+   * bound shrank); `minFetchRecords` replaces the start message's (the bound follows the instance's
+   * share of its buffer budget).
+   */
+  | {
+      readonly type: 'credit';
+      readonly records: number;
+      readonly bytes: number;
+      readonly minFetchRecords?: number | undefined;
+    }
   | {
       readonly type: 'credentials';
       readonly credentials: TransferableCredentials | null;
