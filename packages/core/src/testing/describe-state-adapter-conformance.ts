@@ -3,6 +3,7 @@ import { resolveConformanceOptions, type StateAdapterConformanceOptions } from '
 import { conformanceTest } from './harness.js';
 import { checkpointTests } from './suites/checkpoints.js';
 import { createAndReadTests } from './suites/create-and-read.js';
+import { crossProcessTests } from './suites/cross-process.js';
 import { expiryTests } from './suites/expiry.js';
 import { handoffTests } from './suites/handoff.js';
 import { lifecycleTests } from './suites/lifecycle.js';
@@ -43,5 +44,6 @@ export function describeStateAdapterConformance(options: StateAdapterConformance
     describe('handoff', () => handoffTests(test, resolved));
     describe('expiry', () => expiryTests(test, resolved));
     describe('isolation and listing', () => listingTests(test, resolved));
+    describe('across processes', () => crossProcessTests(test, resolved));
   });
 }

@@ -4,5 +4,11 @@
  */
 export { ManualClock } from '../clock.js';
 export type { StateAdapterConformanceOptions } from './conformance-options.js';
+export {
+  CrossProcessRaceError,
+  type CrossProcessRaceOptions,
+  type CrossProcessRaceReport,
+  runCrossProcessRace,
+} from './cross-process-race.js';
 export { describeStateAdapterConformance } from './describe-state-adapter-conformance.js';
 export { randomScope, shardIdOf } from './random-scope.js';
