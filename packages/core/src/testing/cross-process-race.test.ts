@@ -69,6 +69,7 @@ describe('cross-process race (the check behind the suite test)', () => {
     expect(Object.keys(report.wins)).toEqual(['racer-0', 'racer-1', 'racer-2', 'racer-3']);
     expect(Object.values(report.wins).reduce((sum, count) => sum + count, 0)).toBe(200);
     expect(report.conflicts).toBe(3 * 200);
+    expect(report.rounds).toBe(25);
   }, 90_000);
 
   it('reports a module without createAdapter as a race that could not run', async () => {

@@ -36,7 +36,12 @@ export interface CrossProcessRaceOptions {
   readonly processes?: number;
   /** Leases created beforehand and raced for. Default 200. */
   readonly leases?: number;
-  /** Takes in flight at once in each racing process. Default 8. */
+  /**
+   * Leases per round. The race runs in rounds: in each, every racer tries to take the same
+   * `concurrency` leases at once, all racers together, so every lease is contended by every
+   * process at the same moment (a racer that got ahead cannot win everything uncontended).
+   * Default 8.
+   */
   readonly concurrency?: number;
   /**
    * Node options of the racing processes, e.g. `['--import', 'tsx']` when the module is TypeScript
@@ -59,7 +64,9 @@ export interface CrossProcessRaceReport {
   readonly conflicts: number;
   /** Every broken rule, in words (empty: the adapter passed). */
   readonly violations: readonly string[];
-  /** Milliseconds from the start signal to the last racer's report. */
+  /** Rounds raced. */
+  readonly rounds: number;
+  /** Milliseconds from the first round to the last racer's report. */
   readonly raceMs: number;
 }
 
@@ -71,17 +78,16 @@ export class CrossProcessRaceError extends Error {
   }
 }
 
-interface RacerReport {
+interface RoundReport {
   readonly won: readonly string[];
   readonly conflicts: number;
   readonly failures: ReadonlyArray<{ shardId: string; message: string }>;
-  readonly failureCount: number;
 }
 
 type ChildMessage =
   | { type: 'ready'; sharedAcrossProcesses: boolean }
   | { type: 'failed'; stage: string; message: string }
-  | ({ type: 'done' } & RacerReport);
+  | ({ type: 'round-done' } & RoundReport);
 
 const OUTPUT_TAIL_CHARS = 4_000;
 
@@ -294,7 +300,8 @@ function expectMessage<T extends ChildMessage['type']>(
 
 /**
  * Runs the race once: builds an adapter from the module in this process, creates `leases` unowned
- * leases in a fresh scope, starts `processes` racers, releases them together, and checks that every
+ * leases in a fresh scope, starts `processes` racers, lets them race round by round (see
+ * {@link CrossProcessRaceOptions.concurrency}), and checks that every
  * lease ends with counter 1 and exactly one owner, that owner being the only racer whose take
  * resolved, and that the winners' counts add up to `leases`. Every take that lost must reject with a
  * `LeaseConflictError` for that take. Racers are stopped (killed after a grace period) whatever the
@@ -334,18 +341,21 @@ export async function runCrossProcessRace(options: CrossProcessRaceOptions): Pro
       throw new CrossProcessRaceError('a racer built an adapter that declares sharedAcrossProcesses: false');
     }
     const started = Date.now();
-    const reports = racers.map(async (racer) => expectMessage(racer, await racer.next(), 'done'));
-    for (const racer of racers) {
-      racer.send({ type: 'go', scope, shardIds, racer: racer.name, concurrency: resolved.concurrency });
+    const rounds: RoundReport[][] = [];
+    for (let first = 0; first < shardIds.length; first += resolved.concurrency) {
+      const batch = shardIds.slice(first, first + resolved.concurrency);
+      const reports = racers.map(async (racer) => expectMessage(racer, await racer.next(), 'round-done'));
+      for (const racer of racers) racer.send({ type: 'round', scope, shardIds: batch, racer: racer.name });
+      rounds.push(await withDeadline(Promise.all(reports), deadline, () => `in round ${rounds.length + 1}`));
     }
-    const done = await withDeadline(Promise.all(reports), deadline, () => 'while racing');
     const raceMs = Date.now() - started;
+    for (const racer of racers) racer.send({ type: 'finish' });
     const stored = await withDeadline(
       mapConcurrent(shardIds, 16, (shardId) => local.getLease(scope, shardId)),
       deadline,
       () => 'while reading the leases back',
     );
-    return judge(racers, done, shardIds, stored, raceMs);
+    return judge(racers, rounds, shardIds, stored, raceMs);
   } finally {
     await Promise.all(racers.map((racer) => racer.stop(5_000)));
     await local.close();
@@ -354,29 +364,34 @@ export async function runCrossProcessRace(options: CrossProcessRaceOptions): Pro
 
 function judge(
   racers: readonly Racer[],
-  done: readonly RacerReport[],
+  rounds: ReadonlyArray<readonly RoundReport[]>,
   shardIds: readonly string[],
   stored: ReadonlyArray<{ owner: string | null; leaseCounter: number } | null>,
   raceMs: number,
 ): CrossProcessRaceReport {
   const violations: string[] = [];
   const winners = new Map<string, string[]>();
-  const wins: Record<string, number> = {};
+  const wins: Record<string, number> = Object.fromEntries(racers.map((racer) => [racer.name, 0]));
+  const outcomes = new Map<string, number>();
   let conflicts = 0;
-  for (const [index, report] of done.entries()) {
-    const name = (racers[index] as Racer).name;
-    wins[name] = report.won.length;
-    conflicts += report.conflicts;
-    for (const shardId of report.won) winners.set(shardId, [...(winners.get(shardId) ?? []), name]);
-    for (const failure of report.failures)
-      violations.push(`${name} on ${failure.shardId}: ${failure.message}`);
-    if (report.failureCount > report.failures.length) {
-      violations.push(`${name}: ${report.failureCount - report.failures.length} more failures`);
+  for (const round of rounds) {
+    for (const [index, report] of round.entries()) {
+      const name = (racers[index] as Racer).name;
+      outcomes.set(
+        name,
+        (outcomes.get(name) ?? 0) + report.won.length + report.conflicts + report.failures.length,
+      );
+      wins[name] = (wins[name] ?? 0) + report.won.length;
+      conflicts += report.conflicts;
+      for (const shardId of report.won) winners.set(shardId, [...(winners.get(shardId) ?? []), name]);
+      for (const failure of report.failures) {
+        violations.push(`${name} on ${failure.shardId}: ${failure.message}`);
+      }
     }
-    const attempts = report.won.length + report.conflicts + report.failureCount;
-    if (attempts !== shardIds.length) {
-      violations.push(`${name} reported ${attempts} outcomes for ${shardIds.length} takes`);
-    }
+  }
+  for (const [name, count] of outcomes) {
+    if (count !== shardIds.length)
+      violations.push(`${name} reported ${count} outcomes for ${shardIds.length} takes`);
   }
   for (const [index, shardId] of shardIds.entries()) {
     const lease = stored[index];
@@ -402,5 +417,5 @@ function judge(
   if (total !== shardIds.length) {
     violations.push(`the winners' counts add up to ${total}, expected ${shardIds.length}`);
   }
-  return { leases: shardIds.length, wins, conflicts, violations, raceMs };
+  return { leases: shardIds.length, wins, conflicts, violations, rounds: rounds.length, raceMs };
 }

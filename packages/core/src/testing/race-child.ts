@@ -1,10 +1,10 @@
 /**
  * One racer of the cross-process race (`runCrossProcessRace`), run as a child process. It builds an
  * adapter with the `createAdapter` export of the module the parent names, starts it, says it is
- * ready, waits for the start signal, tries to take every lease it is sent with the fence all racers
- * observed at creation (`{ owner: null, leaseCounter: 0 }`), and reports what it won in ONE message.
- * It talks to the parent over the IPC channel only (no per-lease messages) and exits when the
- * channel closes. Self-contained on purpose: it imports nothing but Node built-ins and the user's
+ * ready, then, round after round, tries to take at once every lease of the round with the fence
+ * all racers observed at creation (`{ owner: null, leaseCounter: 0 }`) and reports the round in ONE
+ * message (never one per lease). It talks to the parent over the IPC channel only and exits when
+ * the channel closes. Self-contained on purpose: it imports nothing but Node built-ins and the user's
  * module, so the same file runs from the ESM build, the CJS build and the sources.
  */
 import { pathToFileURL } from 'node:url';
@@ -16,15 +16,18 @@ interface BuildMessage {
   readonly module: string;
 }
 
-/** Parent → child: race. */
-interface GoMessage {
-  readonly type: 'go';
+/** Parent → child: take these leases now, all at once (every racer gets the same round together). */
+interface RoundMessage {
+  readonly type: 'round';
   readonly scope: { readonly consumerGroup: string; readonly streamName: string };
   readonly shardIds: readonly string[];
   /** The owner name this racer takes leases for. */
   readonly racer: string;
-  /** Takes in flight at once in this process. */
-  readonly concurrency: number;
+}
+
+/** Parent → child: the race is over; close the adapter and exit. */
+interface FinishMessage {
+  readonly type: 'finish';
 }
 
 interface RacerAdapter {
@@ -32,7 +35,7 @@ interface RacerAdapter {
   start(): Promise<void>;
   close(): Promise<void>;
   takeLease(
-    scope: GoMessage['scope'],
+    scope: RoundMessage['scope'],
     shardId: string,
     fence: { owner: string | null; leaseCounter: number },
     newOwner: string,
@@ -73,19 +76,17 @@ async function build(message: BuildMessage): Promise<void> {
   }
 }
 
-async function race(message: GoMessage): Promise<void> {
+async function round(message: RoundMessage): Promise<void> {
   const racer = adapter;
   if (racer === undefined) {
-    send({ type: 'failed', stage: 'race', message: 'go before a successful build' });
+    send({ type: 'failed', stage: 'race', message: 'a round before a successful build' });
     return;
   }
   const won: string[] = [];
   let conflicts = 0;
   const failures: Array<{ shardId: string; message: string }> = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < message.shardIds.length) {
-      const shardId = message.shardIds[next++] as string;
+  await Promise.all(
+    message.shardIds.map(async (shardId) => {
       try {
         const lease = await racer.takeLease(
           message.scope,
@@ -111,20 +112,23 @@ async function race(message: GoMessage): Promise<void> {
           });
         }
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, message.concurrency) }, worker));
+    }),
+  );
+  send({ type: 'round-done', won, conflicts, failures });
+}
+
+async function finish(): Promise<void> {
   finished = true;
-  send({ type: 'done', won, conflicts, failures: failures.slice(0, 20), failureCount: failures.length });
-  await racer.close().catch(() => {});
+  await adapter?.close().catch(() => {});
   process.disconnect?.();
   // An adapter that leaves a handle open after close() must not keep this racer alive.
   setTimeout(() => process.exit(0), 2_000).unref();
 }
 
-process.on('message', (message: BuildMessage | GoMessage) => {
+process.on('message', (message: BuildMessage | RoundMessage | FinishMessage) => {
   if (message.type === 'build') void build(message);
-  else if (message.type === 'go') void race(message);
+  else if (message.type === 'round') void round(message);
+  else if (message.type === 'finish') void finish();
 });
 
 // The parent went away (or finished with us): never linger.

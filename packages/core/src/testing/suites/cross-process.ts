@@ -20,9 +20,11 @@ export function crossProcessTests(test: ConformanceTest, options: ResolvedConfor
     async (h) => {
       const adapter = await h.unstarted();
       if (!resolveCapabilities(adapter.capabilities).sharedAcrossProcesses) {
-        h.skip('adapter declares sharedAcrossProcesses: false (one process only; nothing to race across)');
+        return h.skip(
+          'adapter declares sharedAcrossProcesses: false (one process only; nothing to race across)',
+        );
       }
-      if (race === undefined) h.skip(HOW_TO_ENABLE);
+      if (race === undefined) return h.skip(HOW_TO_ENABLE);
       const report = await runCrossProcessRace(race);
       console.info(
         `[conformance: ${options.name}] cross-process race: ${report.leases} leases, ${processes} processes, ` +
