@@ -17,6 +17,7 @@ import {
   type ListLeasesOptions,
   type LeaseScope as Scope,
   type StateAdapter,
+  type StateAdapterCapabilities,
 } from '@kinesis-ts/core';
 import type { VersionedStore } from './versioned-store.js';
 
@@ -43,6 +44,11 @@ export class VersionedState implements StateAdapter {
   #phase: 'new' | 'started' | 'closed' = 'new';
 
   constructor(private readonly store: VersionedStore) {}
+
+  /** The store's capabilities (an in-memory store is not shared across processes). */
+  get capabilities(): StateAdapterCapabilities | undefined {
+    return this.store.capabilities;
+  }
 
   async start(): Promise<void> {
     if (this.#phase === 'closed') throw new LifecycleError(ErrorCode.CLOSED, 'VersionedState is closed');
