@@ -10,6 +10,7 @@ import { lifecycleTests } from './suites/lifecycle.js';
 import { listingTests } from './suites/listing.js';
 import { ownerWriteTests } from './suites/owner-writes.js';
 import { takeTests } from './suites/take.js';
+import { validationTests } from './suites/validation.js';
 
 /**
  * Registers the state-adapter conformance suite (vitest `describe`/`it` blocks) for one adapter.
@@ -44,6 +45,7 @@ export function describeStateAdapterConformance(options: StateAdapterConformance
     describe('handoff', () => handoffTests(test, resolved));
     describe('expiry', () => expiryTests(test, resolved));
     describe('isolation and listing', () => listingTests(test, resolved));
+    describe('argument validation', () => validationTests(test, resolved));
     describe('across processes', () => crossProcessTests(test, resolved));
   });
 }
