@@ -26,9 +26,11 @@ import { validationTests } from './suites/validation.js';
  * takers (exactly one wins), stale and foreign fences (typed rejection, nothing written), counters,
  * idempotent creation, checkpoints and SHARD_END across fresh instances, exact big sequence numbers,
  * graceful handoff and its conflicts, observer-side expiry with a manual clock (no sleeping),
- * isolation of groups and streams, complete large listings and the lifecycle guards. Every test
+ * isolation of groups and streams, complete large listings and an abort while one pages, argument
+ * validation (what the contract says must be rejected), the lifecycle guards (also `start()` after
+ * `close()`), and, with `crossProcess`, several processes racing for the same leases. Every test
  * uses fresh random ids and closes the instances it started. Tests that need a capability the
- * adapter declares as absent are reported as skipped with the reason.
+ * adapter declares as absent, or an option not given, are reported as skipped with the reason.
  */
 export function describeStateAdapterConformance(options: StateAdapterConformanceOptions): void {
   const resolved = resolveConformanceOptions(options);
