@@ -4,7 +4,7 @@ import {
   type CrossProcessRaceOptions,
   type ResolvedCrossProcessRaceOptions,
   resolveCrossProcessRaceOptions,
-} from './cross-process-race.js';
+} from './cross-process-race-options.js';
 
 /** Options of `describeStateAdapterConformance`. */
 export interface StateAdapterConformanceOptions {

@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors.js';
-import {
-  CrossProcessRaceError,
-  resolveCrossProcessRaceOptions,
-  runCrossProcessRace,
-} from './cross-process-race.js';
+import { runCrossProcessRace } from './cross-process-race.js';
+import { CrossProcessRaceError } from './cross-process-race-error.js';
+import { resolveCrossProcessRaceOptions } from './cross-process-race-options.js';
 import { randomScope, shardIdOf } from './random-scope.js';
 import { FileLeaseState } from './test-fixtures/file-lease-state.js';
 import { DIRECTORY_VARIABLE, MODE_VARIABLE } from './test-fixtures/file-lease-state-module.js';
@@ -74,8 +72,21 @@ describe('cross-process race (the check behind the suite test)', () => {
 
   it('reports a module without createAdapter as a race that could not run', async () => {
     const module = fileURLToPath(new URL('./random-scope.ts', import.meta.url));
-    await expect(runCrossProcessRace({ module })).rejects.toBeInstanceOf(CrossProcessRaceError);
+    const failure = runCrossProcessRace({ module });
+    await expect(failure).rejects.toBeInstanceOf(CrossProcessRaceError);
+    await expect(failure).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
   });
+
+  it('reports racers that cannot build their adapter as a race that could not run, with their error', async () => {
+    process.env[MODE_VARIABLE] = 'locked';
+    // `env` reaches the racers only: their createAdapter() throws, the test process's does not.
+    const failure = runCrossProcessRace({ module: fixtureModule, env: { [MODE_VARIABLE]: 'bogus' } });
+    await expect(failure).rejects.toMatchObject({
+      name: 'CrossProcessRaceError',
+      code: ErrorCode.STATE_STORE_UNAVAILABLE,
+      message: expect.stringMatching(/racer-\d failed to build: .*read-then-write \| locked/),
+    });
+  }, 60_000);
 
   it('checks its options', () => {
     const invalid = [
