@@ -30,7 +30,6 @@
  * 4. **Unknown outcomes.** If a write's outcome is unknown (timeout), the adapter re-reads the lease
  *    and reports what actually happened; it never guesses.
  * 5. **Isolation.** Leases of different consumer groups or streams never see each other.
- *
  * 6. **Across processes.** An adapter that declares `sharedAcrossProcesses` (the default) keeps
  *    rules 1 and 2 between instances in different processes and hosts: the compare-and-set happens
  *    in the store (a conditional write, a transaction, a lock the store holds), never as a read in
