@@ -25,9 +25,9 @@ const bad = (value: unknown): any => value;
 const position: Checkpoint = { sequenceNumber: '300', subSequenceNumber: 0 };
 
 /**
- * Invalid calls, grouped by the argument they get wrong. Each would succeed if the adapter ignored
- * the argument check (the other arguments are valid and the fence matches), so a missing check
- * shows up as a resolved call or a write.
+ * Invalid calls, grouped by the argument they get wrong. Everything else in each call is valid and
+ * the fence matches the stored lease, so only the argument under test can make it fail: a missing
+ * check shows up as a resolved call, a write, or a lease error where INVALID_ARGUMENT is due.
  */
 const CASES: ReadonlyArray<readonly [string, (s: Seeded) => Promise<unknown>]> = [
   // scope
