@@ -120,7 +120,7 @@ async function round(message: RoundMessage): Promise<void> {
 async function finish(): Promise<void> {
   finished = true;
   await adapter?.close().catch(() => {});
-  process.disconnect?.();
+  if (process.connected) process.disconnect?.();
   // An adapter that leaves a handle open after close() must not keep this racer alive.
   setTimeout(() => process.exit(0), 2_000).unref();
 }
