@@ -20,7 +20,8 @@ describeStateAdapterConformance({
 
 // The same adapter on a directory that processes share: the suite also races 4 processes (each
 // building its adapter with file-race-adapter.ts) for 200 leases. The racers inherit this
-// environment (the directory) and load the TypeScript module through tsx.
+// environment (the directory) and load the TypeScript module through tsx; they import the packages
+// as installed (their dist/), so build them first (`pnpm build`; CI does).
 const directory = mkdtempSync(join(tmpdir(), 'kts-example-state-'));
 process.env[STATE_DIR_VARIABLE] = directory;
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
