@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describeStateAdapterConformance } from '@kinesis-ts/core/testing';
 import { createStateTable, DynamoDBState } from '@kinesis-ts/state-dynamodb';
 import { getBackend } from '../src/backend.js';
@@ -14,6 +15,10 @@ const backend = getBackend();
 const table = uniqueName('it-state-conformance');
 const admin = dynamoClient();
 let created = 0;
+// The cross-process race's racers (child processes) build their adapters from this module; they
+// inherit this environment, so they find the table and the endpoint here.
+process.env.KTS_RACE_TABLE = table;
+const raceModule = fileURLToPath(new URL('./state-dynamodb-race.fixture.mjs', import.meta.url));
 
 console.log(
   `[state-dynamodb] conformance against ${backend.name} DynamoDB at ${backend.dynamodbEndpoint}` +
@@ -35,4 +40,5 @@ describeStateAdapterConformance({
     await deleteTable(admin, table);
     admin.destroy();
   },
+  crossProcess: { module: raceModule },
 });

@@ -2,8 +2,9 @@
  * A custom state adapter in about 100 lines: leases as JSON values in any store with compare-and-set
  * ({@link VersionedStore}). Every write reads the lease, checks the caller's fence, and writes with a
  * compare-and-set on the version it read; when another write slipped in between, it starts over, so
- * the fence is always checked against what is stored. `versioned-state.test.ts` runs the
- * conformance suite of `@kinesis-ts/core/testing` on it.
+ * the fence is always checked against what is stored. Arguments are checked with core's
+ * `validate*` helpers, as the contract requires. `versioned-state.test.ts` runs the conformance
+ * suite of `@kinesis-ts/core/testing` on it, also across processes.
  */
 import {
   type Checkpoint,
@@ -17,6 +18,14 @@ import {
   type ListLeasesOptions,
   type LeaseScope as Scope,
   type StateAdapter,
+  type StateAdapterCapabilities,
+  validateCheckpoint,
+  validateHandoffRequest,
+  validateLeaseFence,
+  validateLeaseScope,
+  validateOwnerName,
+  validateParentShardIds,
+  validateShardId,
 } from '@kinesis-ts/core';
 import type { VersionedStore } from './versioned-store.js';
 
@@ -44,6 +53,11 @@ export class VersionedState implements StateAdapter {
 
   constructor(private readonly store: VersionedStore) {}
 
+  /** The store's capabilities (an in-memory store is not shared across processes). */
+  get capabilities(): StateAdapterCapabilities | undefined {
+    return this.store.capabilities;
+  }
+
   async start(): Promise<void> {
     if (this.#phase === 'closed') throw new LifecycleError(ErrorCode.CLOSED, 'VersionedState is closed');
     this.#phase = 'started';
@@ -55,12 +69,17 @@ export class VersionedState implements StateAdapter {
 
   async listLeases(s: Scope, options: ListLeasesOptions = {}): Promise<Lease[]> {
     this.#ready();
+    validateLeaseScope(s);
     options.signal?.throwIfAborted();
-    return (await this.store.list(prefix(s))).map((entry) => decode(entry.value));
+    const entries = await this.store.list(prefix(s));
+    options.signal?.throwIfAborted(); // aborted while the store answered: reject with signal.reason
+    return entries.map((entry) => decode(entry.value));
   }
 
   async getLease(s: Scope, shardId: string): Promise<Lease | null> {
     this.#ready();
+    validateLeaseScope(s);
+    validateShardId(shardId);
     const entry = await this.store.get(keyOf(s, shardId));
     return entry === undefined ? null : decode(entry.value);
   }
@@ -71,6 +90,9 @@ export class VersionedState implements StateAdapter {
 
   async createLease(s: Scope, shardId: string, options: { parentShardIds?: readonly string[] } = {}) {
     this.#ready();
+    validateLeaseScope(s);
+    validateShardId(shardId);
+    validateParentShardIds(shardId, options.parentShardIds);
     const parentShardIds = [...(options.parentShardIds ?? [])];
     const lease: Lease = {
       ...s,
@@ -90,29 +112,43 @@ export class VersionedState implements StateAdapter {
     }
   }
 
-  takeLease(s: Scope, shardId: string, f: Fence, newOwner: string): Promise<Lease> {
+  async takeLease(s: Scope, shardId: string, f: Fence, newOwner: string): Promise<Lease> {
+    this.#ready(); // the lifecycle guard comes before the argument checks
+    validateOwnerName('newOwner', newOwner);
     return this.#write(s, shardId, f, 'take', (l) => bump(l, { owner: newOwner, pendingOwner: null }));
   }
 
-  renewLease(s: Scope, shardId: string, f: Fence): Promise<Lease> {
+  async renewLease(s: Scope, shardId: string, f: Fence): Promise<Lease> {
     return this.#write(s, shardId, f, 'renew', (l) => bump(l, {}));
   }
 
-  checkpoint(s: Scope, shardId: string, f: Fence, checkpoint: Checkpoint): Promise<Lease> {
+  async checkpoint(s: Scope, shardId: string, f: Fence, checkpoint: Checkpoint): Promise<Lease> {
+    this.#ready(); // the lifecycle guard comes before the argument checks
+    validateCheckpoint(checkpoint);
     return this.#write(s, shardId, f, 'checkpoint', (l) => ({ ...l, checkpoint: position(checkpoint) }));
   }
 
-  releaseLease(s: Scope, shardId: string, f: Fence, options: { handoff?: boolean } = {}): Promise<Lease> {
+  async releaseLease(
+    s: Scope,
+    shardId: string,
+    f: Fence,
+    options: { handoff?: boolean } = {},
+  ): Promise<Lease> {
     const owner = (l: Lease): string | null => (options.handoff ? l.pendingOwner : null);
     return this.#write(s, shardId, f, 'release', (l) => bump(l, { owner: owner(l), pendingOwner: null }));
   }
 
-  markShardEnded(s: Scope, shardId: string, f: Fence, last?: Checkpoint): Promise<Lease> {
+  async markShardEnded(s: Scope, shardId: string, f: Fence, last?: Checkpoint): Promise<Lease> {
+    this.#ready(); // the lifecycle guard comes before the argument checks
+    if (last !== undefined) validateCheckpoint(last, 'finalCheckpoint');
     const checkpoint = (l: Lease) => (last === undefined ? l.checkpoint : position(last));
     return this.#write(s, shardId, f, 'end', (l) => bump(l, { ended: true, checkpoint: checkpoint(l) }));
   }
 
-  requestHandoff(s: Scope, shardId: string, f: Fence, requester: string): Promise<Lease> {
+  async requestHandoff(s: Scope, shardId: string, f: Fence, requester: string): Promise<Lease> {
+    this.#ready(); // the lifecycle guard comes before the argument checks
+    validateLeaseFence(f);
+    validateHandoffRequest(f, requester);
     // Only the owner must match (it keeps renewing); another requester already pending is a conflict.
     const allowed = (l: Lease) =>
       l.owner !== null && l.owner === f.owner && (l.pendingOwner ?? requester) === requester;
@@ -129,6 +165,9 @@ export class VersionedState implements StateAdapter {
     allowed?: (l: Lease) => boolean,
   ) {
     this.#ready();
+    validateLeaseScope(s);
+    validateShardId(shardId);
+    validateLeaseFence(f);
     const ownerWrite = operation !== 'take' && operation !== 'handoff';
     const fenced = (l: Lease) =>
       l.owner === f.owner && l.leaseCounter === f.leaseCounter && !(ownerWrite && l.owner === null);

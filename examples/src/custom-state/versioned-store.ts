@@ -1,7 +1,8 @@
 /**
  * The one primitive a lease store needs: compare-and-set on a versioned value. Redis (WATCH/MULTI),
  * etcd (mod revisions), Consul (ModifyIndex) and a SQL row with a version column all offer it.
- * `InMemoryVersionedStore` is the stand-in the example and its test use.
+ * `InMemoryVersionedStore` is the stand-in the example and its test use; `FileVersionedStore`
+ * (file-versioned-store.ts) is shared by processes on one host.
  */
 
 /** A stored value and its version (bumped by every write). */
@@ -11,8 +12,12 @@ export interface Versioned {
   readonly version: number;
 }
 
+import type { StateAdapterCapabilities } from '@kinesis-ts/core';
+
 /** A key-value store with conditional writes. */
 export interface VersionedStore {
+  /** What the store offers (shared across processes? durable?); the adapter declares the same. */
+  readonly capabilities?: StateAdapterCapabilities;
   get(key: string): Promise<Versioned | undefined>;
   /** Every entry whose key starts with `prefix`. */
   list(prefix: string): Promise<Versioned[]>;
@@ -22,6 +27,8 @@ export interface VersionedStore {
 
 /** A {@link VersionedStore} in this process's memory (answers asynchronously, like a remote store). */
 export class InMemoryVersionedStore implements VersionedStore {
+  /** One process only, gone with it. */
+  readonly capabilities: StateAdapterCapabilities = { sharedAcrossProcesses: false, durable: false };
   readonly #entries = new Map<string, Versioned>();
 
   async get(key: string): Promise<Versioned | undefined> {

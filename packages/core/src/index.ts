@@ -82,3 +82,13 @@ export {
   type StateAdapter,
   type StateAdapterCapabilities,
 } from './state.js';
+export {
+  SEQUENCE_NUMBER_PATTERN,
+  validateCheckpoint,
+  validateHandoffRequest,
+  validateLeaseFence,
+  validateLeaseScope,
+  validateOwnerName,
+  validateParentShardIds,
+  validateShardId,
+} from './state-arguments.js';

@@ -30,17 +30,56 @@
  * 4. **Unknown outcomes.** If a write's outcome is unknown (timeout), the adapter re-reads the lease
  *    and reports what actually happened; it never guesses.
  * 5. **Isolation.** Leases of different consumer groups or streams never see each other.
+ * 6. **Across processes.** An adapter that declares `sharedAcrossProcesses` (the default) keeps
+ *    rules 1 and 2 between instances in different processes and hosts: the compare-and-set happens
+ *    in the store (a conditional write, a transaction, a lock the store holds), never as a read in
+ *    the client followed by a write. A read-then-write on a synchronous driver passes every
+ *    in-process test and still lets two processes take one lease.
+ *
+ * ## Arguments
+ * Every method is `async` in effect: it reports every failure by rejecting, never by throwing
+ * synchronously. On a started adapter, before touching the store, it rejects with a
+ * `ValidationError` (code `INVALID_ARGUMENT`) and writes nothing when:
+ * - `scope` is not an object, or its `consumerGroup` or `streamName` is not a non-empty string
+ *   (every method but `start`/`close`);
+ * - `shardId` is not a non-empty string (every method with a `shardId`);
+ * - `fence` is not an object, `fence.owner` is neither `null` nor a non-empty string, or
+ *   `fence.leaseCounter` is not a safe integer >= 0 (negative, fractional, `NaN`, a string) (take,
+ *   renew, checkpoint, release, end, handoff);
+ * - `newOwner` (`takeLease`) or `requester` (`requestHandoff`) is not a non-empty string, or the
+ *   `requester` equals `fence.owner` (an owner never hands a lease to itself);
+ * - a checkpoint (`checkpoint`, and `markShardEnded`'s `finalCheckpoint` when given) is not an
+ *   object, its `sequenceNumber` is not a decimal string as Kinesis writes it (`0`, or 1 to 129
+ *   digits without a leading zero: `SEQUENCE_NUMBER_PATTERN`), or its `subSequenceNumber` is not a
+ *   safe integer >= 0;
+ * - `parentShardIds` (`createLease`) is not an array, has more than 2 entries, an entry that is not
+ *   a non-empty string, the same parent twice, or the shard itself.
+ * Argument errors are the caller's bugs, so they win over fencing outcomes (a bad counter on a
+ * missing lease is a `ValidationError`, not a `LeaseConflictError`); the lifecycle guard comes first
+ * (before `start()` or after `close()` the call rejects with `LifecycleError` whatever its
+ * arguments). `core` exports the checks (`validateLeaseScope`, `validateShardId`,
+ * `validateLeaseFence`, `validateOwnerName`, `validateHandoffRequest`, `validateCheckpoint`,
+ * `validateParentShardIds`) for adapters to call.
  *
  * ## Lifecycle
  * Constructors do no I/O. `start()` checks the store (and may fail with a typed
  * {@link StateStoreError}); `close()` releases the adapter's own resources. Both are idempotent.
  * Calling any other method before `start()` or after `close()` rejects with a `LifecycleError`
- * (code `NOT_STARTED` or `CLOSED`).
+ * (code `NOT_STARTED` or `CLOSED`), and so does `start()` after `close()` (code `CLOSED`): a closed
+ * adapter is never reopened; create a new one.
+ *
+ * **Who closes an adapter: its creator.** A consumer given an adapter (`state: myAdapter`) starts it
+ * if needed (`start()` is idempotent) but never closes it: the same adapter may serve several
+ * consumers, or outlive one; whoever created it calls `close()` after the last consumer using it
+ * closed. An adapter the consumer created itself (the default in-memory one) is closed by the
+ * consumer. Likewise, an adapter never closes an SDK client or connection it was given; it closes
+ * only the ones it created.
  *
  * ## Proving an adapter
  * `describeStateAdapterConformance` from `@kinesis-ts/core/testing` registers vitest tests that
- * check every rule above (concurrent takers, stale fences, counters, handoff, expiry, isolation,
- * large listings, lifecycle).
+ * check every rule above (concurrent takers in one process and, given a module that builds the
+ * adapter, in 4 processes; stale fences, counters, handoff, expiry, isolation, large and aborted
+ * listings, argument validation, lifecycle). The package README documents its options in full.
  */
 import type { Checkpoint } from './records.js';
 
@@ -101,7 +140,14 @@ export interface ReleaseLeaseOptions {
 
 /** Options of {@link StateAdapter.listLeases}. */
 export interface ListLeasesOptions {
-  /** Aborts a long listing: the call then rejects with `signal.reason` (also when already aborted). */
+  /**
+   * Aborts a long listing. When the signal is already aborted the call rejects with `signal.reason`
+   * without reading. An adapter that pages checks the signal before each page (and may pass it to
+   * its client); once aborted it stops paging and rejects with `signal.reason` (the very object,
+   * never a wrapper). A listing that completed before the abort may resolve. An abort changes
+   * nothing in the store and leaves the adapter fully usable: other listings and writes, in flight
+   * or later, are unaffected.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -140,10 +186,16 @@ export interface StateAdapter {
   /** Declared capabilities (see {@link StateAdapterCapabilities} for defaults). */
   readonly capabilities?: StateAdapterCapabilities;
 
-  /** Connects and checks the store. Idempotent; concurrent calls share one attempt. */
+  /**
+   * Connects and checks the store. Idempotent; concurrent calls share one attempt.
+   * @throws LifecycleError `CLOSED` after {@link StateAdapter.close}: a closed adapter never reopens.
+   */
   start(): Promise<void>;
 
-  /** Releases the adapter's own resources (not the leases). Idempotent. */
+  /**
+   * Releases the adapter's own resources (not the leases, not a client it was given). Idempotent.
+   * Called by whoever created the adapter, never by a consumer it was given to.
+   */
   close(): Promise<void>;
 
   /**

@@ -3,7 +3,8 @@ import { DynamoDBState } from './dynamodb-state.js';
 import { FakeDynamoDB } from './test-support/fake-dynamodb.js';
 
 // The full conformance suite against the in-memory fake: proves the adapter's request logic
-// quickly. The same suite runs against dynalite in integration/test/state-dynamodb-conformance.test.ts.
+// quickly. The same suite runs against dynalite in integration/test/state-dynamodb-conformance.test.ts,
+// which also runs the cross-process race (the fake lives in this process, so the race is skipped here).
 const fake = new FakeDynamoDB();
 fake.addTable('conformance-table');
 fake.scanPageSize = 250;

@@ -37,6 +37,9 @@ import {
   sleep,
   systemClock,
   ValidationError,
+  validateCheckpoint,
+  validateHandoffRequest,
+  validateParentShardIds,
 } from '@kinesis-ts/core';
 import { createOwnClient } from './client-factory.js';
 import { classifyDynamoDBError, describeError, type FailureKind } from './dynamodb-errors.js';
@@ -175,26 +178,6 @@ function validateOwner(name: string, owner: unknown): asserts owner is string {
     throw new ValidationError(
       ErrorCode.INVALID_ARGUMENT,
       `${name} must be a non-empty string, got ${JSON.stringify(owner)}`,
-    );
-  }
-}
-
-function validateCheckpoint(checkpoint: Checkpoint): void {
-  if (
-    typeof checkpoint !== 'object' ||
-    checkpoint === null ||
-    typeof checkpoint.sequenceNumber !== 'string' ||
-    checkpoint.sequenceNumber === ''
-  ) {
-    throw new ValidationError(
-      ErrorCode.INVALID_ARGUMENT,
-      `checkpoint.sequenceNumber must be a non-empty string, got ${JSON.stringify(checkpoint?.sequenceNumber)}`,
-    );
-  }
-  if (!Number.isSafeInteger(checkpoint.subSequenceNumber) || checkpoint.subSequenceNumber < 0) {
-    throw new ValidationError(
-      ErrorCode.INVALID_ARGUMENT,
-      `checkpoint.subSequenceNumber must be an integer >= 0, got ${String(checkpoint.subSequenceNumber)}`,
     );
   }
 }
@@ -367,16 +350,7 @@ export class DynamoDBState implements StateAdapter {
     const client = this.#ready();
     const key = encodeLeaseKey(scope, shardId);
     const parents = options?.parentShardIds ?? [];
-    if (
-      !Array.isArray(parents) ||
-      parents.length > 2 ||
-      parents.some((id) => typeof id !== 'string' || id === '')
-    ) {
-      throw new ValidationError(
-        ErrorCode.INVALID_ARGUMENT,
-        `parentShardIds must be 0 to 2 non-empty shard ids, got ${JSON.stringify(parents)}`,
-      );
-    }
+    validateParentShardIds(shardId, parents);
     const item = newLeaseItem(
       key,
       { consumerGroup: scope.consumerGroup, streamName: scope.streamName, shardId },
@@ -609,7 +583,7 @@ export class DynamoDBState implements StateAdapter {
   ): Promise<Lease> {
     const client = this.#ready();
     validateFence(fence);
-    validateOwner('requester', requester);
+    validateHandoffRequest(fence, requester);
     return this.#write(client, {
       ...this.#planBase('handoff', scope, shardId, fence, 'conflict'),
       expectedCounter: null,

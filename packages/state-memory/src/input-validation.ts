@@ -4,6 +4,7 @@ import {
   ErrorCode,
   type LeaseFence,
   type LeaseScope,
+  SEQUENCE_NUMBER_PATTERN,
   ValidationError,
 } from '@kinesis-ts/core';
 
@@ -42,7 +43,8 @@ export function validateFence(fence: LeaseFence): void {
   }
 }
 
-const SEQUENCE_NUMBER = /^(0|[1-9][0-9]*)$/;
+/** `0`, or 1 to 129 digits without a leading zero (the Kinesis API's pattern). */
+const SEQUENCE_NUMBER = SEQUENCE_NUMBER_PATTERN;
 
 /** A checkpoint is a decimal sequence number and a non-negative integer sub-sequence number. */
 export function validateCheckpoint(checkpoint: Checkpoint): void {
@@ -50,9 +52,12 @@ export function validateCheckpoint(checkpoint: Checkpoint): void {
     throw invalid('checkpoint must be an object', { checkpoint });
   }
   if (typeof checkpoint.sequenceNumber !== 'string' || !SEQUENCE_NUMBER.test(checkpoint.sequenceNumber)) {
-    throw invalid('checkpoint.sequenceNumber must be a decimal integer string', {
-      sequenceNumber: checkpoint.sequenceNumber,
-    });
+    throw invalid(
+      'checkpoint.sequenceNumber must be a decimal string of 1 to 129 digits without a leading zero',
+      {
+        sequenceNumber: checkpoint.sequenceNumber,
+      },
+    );
   }
   if (!Number.isSafeInteger(checkpoint.subSequenceNumber) || checkpoint.subSequenceNumber < 0) {
     throw invalid('checkpoint.subSequenceNumber must be a non-negative integer', {
@@ -61,13 +66,23 @@ export function validateCheckpoint(checkpoint: Checkpoint): void {
   }
 }
 
-/** Parents are at most two shard ids. */
-export function validateCreateOptions(options: CreateLeaseOptions | undefined): void {
+/** Parents are at most two distinct shard ids, none of them the shard itself. */
+export function validateCreateOptions(shardId: string, options: CreateLeaseOptions | undefined): void {
   const parents = options?.parentShardIds;
   if (parents === undefined) return;
-  if (!Array.isArray(parents) || parents.length > 2 || !parents.every(isNonEmptyString)) {
-    throw invalid('parentShardIds must be an array of at most 2 non-empty shard ids', {
-      parentShardIds: parents,
-    });
+  if (
+    !Array.isArray(parents) ||
+    parents.length > 2 ||
+    !parents.every(isNonEmptyString) ||
+    new Set(parents).size !== parents.length ||
+    parents.includes(shardId)
+  ) {
+    throw invalid(
+      'parentShardIds must be at most 2 distinct non-empty shard ids other than the shard itself',
+      {
+        shardId,
+        parentShardIds: parents,
+      },
+    );
   }
 }

@@ -99,7 +99,7 @@ export class MemoryState implements StateAdapter {
     this.#assertStarted();
     validateScope(scope);
     validateId('shardId', shardId);
-    validateCreateOptions(options);
+    validateCreateOptions(shardId, options);
     const existing = this.store.get(scope, shardId);
     if (existing !== undefined) return existing;
     const lease: Lease = {

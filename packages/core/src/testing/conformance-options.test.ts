@@ -17,10 +17,24 @@ describe('resolveConformanceOptions', () => {
       largeListingConcurrency: 32,
       concurrentTakers: 10,
       lifecycleChecks: true,
+      crossProcess: undefined,
     });
     expect(
       resolveConformanceOptions({ name: 'x', createAdapter, timeoutMs: 1_000 }).largeListingTimeoutMs,
     ).toBe(4_000);
+  });
+
+  it('resolves the cross-process race options when given (a path becomes a file: URL)', () => {
+    const resolved = resolveConformanceOptions({
+      name: 'x',
+      createAdapter,
+      crossProcess: { module: '/abs/race.mjs' },
+    });
+    expect(resolved.crossProcess).toMatchObject({
+      module: 'file:///abs/race.mjs',
+      processes: 4,
+      leases: 200,
+    });
   });
 
   it('rejects invalid options with a ValidationError', () => {
@@ -30,6 +44,8 @@ describe('resolveConformanceOptions', () => {
       { name: 'x', createAdapter, largeListingShards: 0 },
       { name: 'x', createAdapter, concurrentTakers: 1 },
       { name: 'x', createAdapter, timeoutMs: 1.5 },
+      { name: 'x', createAdapter, crossProcess: { module: './relative.mjs' } },
+      { name: 'x', createAdapter, crossProcess: { module: '/abs/race.mjs', processes: 1 } },
     ];
     for (const options of invalid) {
       expect(() => resolveConformanceOptions(options)).toThrowError(

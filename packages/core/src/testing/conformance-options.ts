@@ -1,5 +1,10 @@
 import { ErrorCode, ValidationError } from '../errors.js';
 import type { StateAdapter } from '../state.js';
+import {
+  type CrossProcessRaceOptions,
+  type ResolvedCrossProcessRaceOptions,
+  resolveCrossProcessRaceOptions,
+} from './cross-process-race-options.js';
 
 /** Options of `describeStateAdapterConformance`. */
 export interface StateAdapterConformanceOptions {
@@ -33,6 +38,14 @@ export interface StateAdapterConformanceOptions {
    * started by a DI container). The tests are then reported as skipped, not silently dropped.
    */
   readonly lifecycleChecks?: boolean;
+  /**
+   * Runs the cross-process race: `processes` (default 4) Node processes, each building its own
+   * adapter with the `createAdapter` export of `module`, race to take the same `leases` (default
+   * 200) leases, and every lease must end with exactly one winner. Without it the race is reported
+   * as skipped, with how to enable it; adapters that declare `sharedAcrossProcesses: false` skip it
+   * too. See {@link CrossProcessRaceOptions} for the module's exact shape.
+   */
+  readonly crossProcess?: CrossProcessRaceOptions;
 }
 
 /** Options with defaults applied. */
@@ -47,6 +60,7 @@ export interface ResolvedConformanceOptions {
   readonly largeListingConcurrency: number;
   readonly concurrentTakers: number;
   readonly lifecycleChecks: boolean;
+  readonly crossProcess: ResolvedCrossProcessRaceOptions | undefined;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
@@ -89,5 +103,7 @@ export function resolveConformanceOptions(
     largeListingConcurrency: positiveInteger('largeListingConcurrency', options.largeListingConcurrency, 32),
     concurrentTakers: positiveInteger('concurrentTakers', options.concurrentTakers, 10, 2),
     lifecycleChecks: options.lifecycleChecks ?? true,
+    crossProcess:
+      options.crossProcess === undefined ? undefined : resolveCrossProcessRaceOptions(options.crossProcess),
   };
 }

@@ -45,7 +45,19 @@ export class ConformanceHarness {
   /** Skips the rest of the test (reported as skipped, with the reason) unless `adapter` declares `capability`. */
   requireCapability(adapter: StateAdapter, capability: keyof ResolvedStateAdapterCapabilities): void {
     const capabilities = resolveCapabilities(adapter.capabilities);
-    if (!capabilities[capability]) this.#context.skip(`adapter declares ${capability}: false`);
+    if (!capabilities[capability]) this.skip(`adapter declares ${capability}: false`);
+  }
+
+  /** Prints the reason (one line on stdout) and skips the rest of the test (reported as skipped). */
+  skip(reason: string): never {
+    console.info(`[conformance: ${this.#options.name}] ${this.#context.task.name}: skipped: ${reason}`);
+    this.#context.skip(reason);
+    throw new Error('unreachable: context.skip() returned');
+  }
+
+  /** Closes `adapter` with the others after the test (for instances not made by the factory). */
+  track(adapter: StateAdapter): void {
+    this.#adapters.push(adapter);
   }
 
   /** Closes every instance created in this test; rethrows the first failure. */

@@ -57,6 +57,12 @@ export function lifecycleTests(test: ConformanceTest, options: ResolvedConforman
       for (const [name, call] of everyMethod(adapter, scope, shardIdOf(0), 'owner-a', 1)) {
         await expectLifecycleRejection(call(), ErrorCode.NOT_STARTED, `${name} before start()`);
       }
+      // The lifecycle guard comes before the argument checks.
+      await expectLifecycleRejection(
+        adapter.takeLease(scope, '', { owner: null, leaseCounter: -1 }, ''),
+        ErrorCode.NOT_STARTED,
+        'takeLease with invalid arguments before start()',
+      );
     },
     { skipReason },
   );
@@ -79,6 +85,38 @@ export function lifecycleTests(test: ConformanceTest, options: ResolvedConforman
       expect(stored?.owner).toBe('owner-a');
       expect(stored?.leaseCounter).toBe(taken.leaseCounter);
       expect(await observer.getLease(scope, shardIdOf(99))).toBeNull();
+    },
+    { skipReason },
+  );
+
+  test(
+    'start() after close() rejects with LifecycleError CLOSED: a closed adapter never reopens',
+    async (h) => {
+      const adapter = await h.started();
+      const observer = await h.started();
+      const scope = randomScope();
+      await adapter.createLease(scope, shardIdOf(0));
+      await adapter.close();
+      await expectLifecycleRejection(adapter.start(), ErrorCode.CLOSED, 'start() after close()');
+      // Still closed after the refused start (it did not half-open the adapter).
+      await expectLifecycleRejection(adapter.getLease(scope, shardIdOf(0)), ErrorCode.CLOSED, 'getLease');
+      await expectLifecycleRejection(
+        adapter.takeLease(scope, shardIdOf(0), { owner: null, leaseCounter: 0 }, 'owner-a'),
+        ErrorCode.CLOSED,
+        'takeLease',
+      );
+      // A closed-before-started adapter refuses start() too.
+      const never = await h.unstarted();
+      await never.close();
+      await expectLifecycleRejection(
+        never.start(),
+        ErrorCode.CLOSED,
+        'start() after close() without start()',
+      );
+      // Nothing was written; the store is untouched for other instances.
+      const stored = await observer.getLease(scope, shardIdOf(0));
+      expect(stored?.owner).toBeNull();
+      expect(stored?.leaseCounter).toBe(0);
     },
     { skipReason },
   );

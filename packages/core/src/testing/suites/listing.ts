@@ -105,7 +105,7 @@ export function listingTests(test: ConformanceTest, options: ResolvedConformance
   });
 
   test(
-    `listLeases returns every lease of ${shardCount} shards (requires consistentListing)`,
+    `listLeases returns every lease of ${shardCount} shards; aborting that listing while it pages rejects with signal.reason and breaks nothing (requires consistentListing)`,
     async (h) => {
       const writer = await h.started();
       const lister = await h.started();
@@ -148,6 +148,43 @@ export function listingTests(test: ConformanceTest, options: ResolvedConformance
           : !isDeepStrictEqual(snapshot(lease), want);
       });
       expect(wrong.map(snapshot), 'leases listed with the wrong state').toEqual([]);
+
+      // The same listing, aborted while it pages (one microtask after the call: a paging adapter has
+      // a request in flight). It rejects with the very reason, or resolves in full if it finished
+      // before the abort (a synchronous store); a listing running beside it is unaffected, and the
+      // adapter lists and writes normally afterwards.
+      const controller = new AbortController();
+      const reason = new Error('conformance: listing aborted while paging');
+      const aborted = lister.listLeases(scope, { signal: controller.signal }).then(
+        (leases) => ({ status: 'resolved' as const, leases }),
+        (error: unknown) => ({ status: 'rejected' as const, error }),
+      );
+      const beside = lister.listLeases(scope);
+      await Promise.resolve();
+      controller.abort(reason);
+      const outcome = await aborted;
+      if (outcome.status === 'rejected') {
+        expect(outcome.error, 'an aborted listing rejects with signal.reason itself').toBe(reason);
+      } else {
+        expect(outcome.leases.length, 'a listing that finished before the abort is complete').toBe(
+          shardCount,
+        );
+      }
+      expect((await beside).length, 'a listing beside the aborted one is complete').toBe(shardCount);
+      const after = await lister.listLeases(scope);
+      expect(after.length, 'a listing after the abort is complete').toBe(shardCount);
+      const firstSampled = shardIdOf(sampled[0] as number);
+      expect(snapshot(await mustGetLease(lister, scope, firstSampled)), 'the abort wrote nothing').toEqual(
+        expected.get(firstSampled),
+      );
+      const renewed = await lister.renewLease(
+        scope,
+        firstSampled,
+        fenceOf(await mustGetLease(lister, scope, firstSampled)),
+      );
+      expect(renewed.leaseCounter, 'writes work after the abort').toBe(
+        (expected.get(firstSampled)?.leaseCounter ?? 0) + 1,
+      );
     },
     { timeoutMs: options.largeListingTimeoutMs },
   );
