@@ -2,8 +2,10 @@
  * Entry of the background host process (forked by the process runner). It owns the buffer: records
  * arrive packed over IPC, acknowledgements go back per PutRecords response. Credentials are asked
  * from the parent and refreshed before they expire. When the channel breaks (the parent exited or was
- * killed), it flushes what it holds within `orphanFlushTimeout`, then exits. Terminal signals sent to
- * the process group (Ctrl-C) are ignored: the host is detached and ends by its channel.
+ * killed: a `'disconnect'`, or a failed send such as `EPIPE`), it stops talking to the parent, sends
+ * what it holds (records still expire after `recordTtl`; the whole flush is capped by
+ * `orphanFlushTimeout`), then exits. Terminal signals sent to the process group (Ctrl-C) are ignored:
+ * the host is detached and ends by its channel.
  */
 
 import { ErrorCode, isKinesisTsError, type Logger, silentLogger } from '@kinesis-ts/core';
@@ -26,8 +28,44 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});
 
+/** Set once a send to the parent failed or the channel closed: nothing is sent to it any more. */
+let silenced = false;
+/** Set once the channel closed: the host flushes what it holds and exits. */
+let orphaned = false;
+/** Fallback after a failed send, in case no `'disconnect'` follows (it always should). */
+let silencedTimer: NodeJS.Timeout | undefined;
+
+/** How long to wait for the channel's end of file after a failed send before flushing anyway. */
+const DISCONNECT_AFTER_SEND_FAILURE_MS = 5000;
+
+/**
+ * Stops talking to a parent that is gone. The channel stays open for reading: messages the parent
+ * wrote before it died (records `accepted()` already covered) are still buffered in it, and are read
+ * before the end of file that raises `'disconnect'`, which starts the orphan flush.
+ */
+function silence(reason: string): void {
+  if (silenced) return;
+  silenced = true;
+  silencedTimer = setTimeout(
+    () => becomeOrphan(`no disconnect after: ${reason}`),
+    DISCONNECT_AFTER_SEND_FAILURE_MS,
+  );
+}
+
+/**
+ * Sends to the parent unless it is gone. Always with a callback: a send that fails because the parent
+ * died (`EPIPE`, `ERR_IPC_CHANNEL_CLOSED`) is reported there instead of as an unhandled `'error'` event
+ * that would kill this process with the records it holds.
+ */
 function post(message: ChildMessage): void {
-  if (process.connected) process.send?.(message);
+  if (silenced || !process.connected || process.send === undefined) return;
+  try {
+    process.send(message, (error: Error | null) => {
+      if (error) silence(`send failed: ${error.message}`);
+    });
+  } catch (error) {
+    silence(`send threw: ${String(error)}`);
+  }
 }
 
 let pipeline: ProducerPipeline | undefined;
@@ -157,10 +195,25 @@ function onMessage(message: ParentMessage): void {
 
 process.on('message', onMessage);
 
-process.on('disconnect', () => {
+/**
+ * The parent is gone: stop talking to it, fail what waits for it, send everything held (bounded by
+ * `recordTtl` per record and `orphanFlushTimeout` overall), then exit.
+ */
+function becomeOrphan(reason: string): void {
+  if (orphaned) return;
+  orphaned = true;
+  silenced = true;
+  if (silencedTimer !== undefined) clearTimeout(silencedTimer);
   for (const waiting of credentialRequests.values())
-    waiting.reject(new Error('the producer process is gone'));
+    waiting.reject(new Error(`the producer process is gone (${reason})`));
   credentialRequests.clear();
+  if (process.connected) {
+    try {
+      process.disconnect();
+    } catch {
+      // already closing
+    }
+  }
   const deadline = setTimeout(() => process.exit(0), orphanFlushTimeout);
   const done = pipeline === undefined ? Promise.resolve() : pipeline.close();
   done.then(
@@ -170,4 +223,10 @@ process.on('disconnect', () => {
     },
     () => process.exit(1),
   );
-});
+}
+
+process.on('disconnect', () => becomeOrphan('channel closed'));
+// A channel error without a callback lands here: never let it crash the process that holds the records.
+process.on('error', (error: NodeJS.ErrnoException) =>
+  silence(`process error: ${error.code ?? error.message}`),
+);
