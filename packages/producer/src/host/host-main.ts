@@ -142,12 +142,18 @@ function onMessage(message: ParentMessage): void {
   switch (message.t) {
     case 'init': {
       orphanFlushTimeout = message.orphanFlushTimeout;
-      const client = createKinesisClient({
-        ...(message.client.region === undefined ? {} : { region: message.client.region }),
-        ...(message.client.endpoint === undefined ? {} : { endpoint: message.client.endpoint }),
-        ...(message.client.maxAttempts === undefined ? {} : { maxAttempts: message.client.maxAttempts }),
-        credentials: credentialProvider,
-      });
+      const client = createKinesisClient(
+        {
+          ...(message.client.region === undefined ? {} : { region: message.client.region }),
+          ...(message.client.endpoint === undefined ? {} : { endpoint: message.client.endpoint }),
+          ...(message.client.maxAttempts === undefined ? {} : { maxAttempts: message.client.maxAttempts }),
+          credentials: credentialProvider,
+        },
+        {
+          connectionTimeout: message.options.connectionTimeout,
+          requestTimeout: message.options.requestTimeout,
+        },
+      );
       pipeline = new ProducerPipeline(
         sdkKinesisApi(client),
         message.options,
