@@ -7,6 +7,7 @@ import {
   type Clock,
   ErrorCode,
   effectiveHashKey,
+  hashKeyInRange,
   isKinesisTsError,
   KinesisTsError,
   LifecycleError,
@@ -21,6 +22,16 @@ import { Aggregator } from './aggregator.js';
 import { type BackoffOptions, fullJitterDelay } from './backoff.js';
 import { Batcher } from './batcher.js';
 import { type PendingRecord, type PutEntry, plainEntry } from './entries.js';
+
+/** A record of an aggregate that landed on a shard other than the predicted one, waiting for a fresh map. */
+interface ParkedRecord {
+  readonly record: PendingRecord;
+  /** Where its aggregate was written. */
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly subSequenceNumber: number;
+}
+
 import type { ProducerEvent } from './events.js';
 import type { KinesisApi } from './kinesis-api.js';
 import { publish } from './publisher.js';
@@ -141,7 +152,9 @@ export class ProducerPipeline {
   #timer: TimerHandle | undefined;
   #timerAt = 0;
   #refreshing = false;
-  #parked: PendingRecord[] = [];
+  #parked: ParkedRecord[] = [];
+  /** Ordered mode: partition keys held in the batcher while their records are parked. */
+  #parkedKeys: string[] = [];
   #refreshTimer: TimerHandle | undefined;
   #aborted: Error | undefined;
 
@@ -471,7 +484,17 @@ export class ProducerPipeline {
           if (entry.aggregated) {
             // An aggregate must land on the shard owning its records' hash keys (consumers drop
             // records outside the shard's range, as the KCL does): re-route them with a fresh map.
-            this.#parked.push(...entry.records);
+            entry.records.forEach((record, index) => {
+              this.#parked.push({
+                record,
+                shardId: outcome.shardId,
+                sequenceNumber: outcome.sequenceNumber,
+                subSequenceNumber: index,
+              });
+            });
+            // Ordered mode: later records of these keys wait until the parked ones are settled.
+            this.#batcher.holdKeys(entry.keys);
+            if (this.#options.ordered) this.#parkedKeys.push(...entry.keys);
             continue;
           }
         }
@@ -548,6 +571,47 @@ export class ProducerPipeline {
     this.#schedulePump();
   }
 
+  /**
+   * After a shard map refresh: a parked record whose hash key lies in the range of the shard its
+   * aggregate landed on is acknowledged there (consumers keep it: that is where it is read); the
+   * others are re-sent. In ordered mode they are re-sent as plain records, in `put()` order, ahead of
+   * every later record of their keys (which were held back meanwhile); plain records land wherever
+   * Kinesis routes them, so another resharding cannot displace them again.
+   */
+  #settleParked(): void {
+    const parked = this.#parked;
+    const heldKeys = this.#parkedKeys;
+    this.#parked = [];
+    this.#parkedKeys = [];
+    if (this.#stopped) return;
+    const acks: RecordAck[] = [];
+    const resend: PendingRecord[] = [];
+    for (const p of parked) {
+      const landed = this.#shardMap.shards.find((s) => s.shardId === p.shardId);
+      if (landed !== undefined && hashKeyInRange(p.record.hashKey, landed.hashKeyRange)) {
+        acks.push({
+          id: p.record.id,
+          shardId: p.shardId,
+          sequenceNumber: p.sequenceNumber,
+          subSequenceNumber: p.subSequenceNumber,
+        });
+      } else {
+        resend.push(p.record);
+      }
+    }
+    if (this.#options.ordered) {
+      resend.sort((a, b) => a.id - b.id);
+      for (const record of resend) {
+        const shardId = this.#shardMap.predict(record.hashKey)?.shardId ?? '';
+        this.#batcher.push(plainEntry(record, shardId, this.#shardMap.version, this.#options.bufferTime));
+      }
+      this.#batcher.releaseKeys(heldKeys);
+    } else {
+      for (const record of resend) this.#route(record);
+    }
+    if (acks.length > 0) this.#settle(acks);
+  }
+
   #refreshShardMap(reason: 'interval' | 'unexpectedShard'): void {
     if (this.#refreshing) return;
     this.#refreshing = true;
@@ -564,9 +628,7 @@ export class ProducerPipeline {
       )
       .finally(() => {
         this.#refreshing = false;
-        const parked = this.#parked;
-        this.#parked = [];
-        for (const record of parked) this.#route(record);
+        this.#settleParked();
         this.#schedulePump();
       });
   }

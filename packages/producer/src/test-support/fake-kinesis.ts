@@ -53,6 +53,8 @@ export class FakeKinesis implements KinesisApi {
   gate: Promise<void> | undefined;
   /** When set, PutRecords answers after this many (timer) milliseconds. */
   latency: (() => number) | undefined;
+  /** When set, ListShards answers after this many (timer) milliseconds. */
+  listShardsDelay: number | undefined;
   /** When set, DescribeStreamSummary waits for it before answering. */
   describeGate: Promise<void> | undefined;
   /** The abort signals PutRecords calls received, in call order. */
@@ -78,6 +80,8 @@ export class FakeKinesis implements KinesisApi {
   }
 
   async listShards(streamName: string): Promise<ShardInfo[]> {
+    if (this.listShardsDelay !== undefined)
+      await new Promise((resolve) => setTimeout(resolve, this.listShardsDelay));
     this.#check(streamName);
     this.listShardsCalls++;
     return this.shards.map((s) => ({ ...s }));
