@@ -87,9 +87,9 @@ describe(`producer: the application is SIGKILLed at random moments (${backend.na
     const lostRuns: string[] = [];
     let killedBeforeFlush = 0;
     for (let run = 0; run < RUNS; run++) {
-      // Half the runs with the default request size, half with 5 entries per request: many more
+      // Half the runs with the default request size, half with 20 entries per request: 25 times more
       // acknowledgement messages in flight when the application dies.
-      const maxBatchRecords = run % 2 === 0 ? 500 : 5;
+      const maxBatchRecords = run % 2 === 0 ? 500 : 20;
       const stream = await createStream(client, { shardCount: 2 });
       try {
         const tag = `r${run}`;
