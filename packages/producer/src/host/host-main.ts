@@ -76,14 +76,33 @@ let cached: Credentials | undefined;
 let refreshing: Promise<Credentials> | undefined;
 let refreshTimer: NodeJS.Timeout | undefined;
 
+/** How long the parent may take to answer a credentials request (the producer's `requestTimeout`). */
+let credentialsTimeout = 10_000;
+
 function askParent(): Promise<Credentials> {
   return new Promise<Credentials>((resolve, reject) => {
-    if (!process.connected) {
+    if (silenced || !process.connected) {
       reject(new Error('credentials unavailable: the producer process is gone'));
       return;
     }
     const id = ++rid;
-    credentialRequests.set(id, { resolve, reject });
+    // A provider in the parent that never answers must not hold every later request: give up, and the
+    // next request asks again.
+    const timer = setTimeout(() => {
+      credentialRequests.delete(id);
+      reject(new Error(`credentials not answered within ${credentialsTimeout} ms`));
+    }, credentialsTimeout);
+    timer.unref();
+    credentialRequests.set(id, {
+      resolve: (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      },
+      reject: (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    });
     post({ t: 'credentials', rid: id });
   });
 }
@@ -142,6 +161,7 @@ function onMessage(message: ParentMessage): void {
   switch (message.t) {
     case 'init': {
       orphanFlushTimeout = message.orphanFlushTimeout;
+      credentialsTimeout = message.options.requestTimeout;
       const client = createKinesisClient(
         {
           ...(message.client.region === undefined ? {} : { region: message.client.region }),
