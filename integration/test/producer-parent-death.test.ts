@@ -1,3 +1,12 @@
+/**
+ * The application is SIGKILLed at a random moment of a 10,000-record run, 20 times: the orphaned
+ * background host must deliver every record `accepted()` covered. Runs alternate between 500 and 20
+ * entries per request (the latter keeps acknowledgements flowing when the application dies: before the
+ * host handled a broken channel, it died of EPIPE in about half of those runs). About 30-60 s on
+ * kinesalite on 2 cores. Knobs: `KINESIS_TS_PARENT_DEATH_RUNS` (default 20),
+ * `KINESIS_TS_PARENT_DEATH_SEED` (printed in the report line, to replay a run's kill moments),
+ * `KINESIS_TS_PARENT_DEATH_WINDOW_MS` (default 1500: kills land uniformly in that window after start).
+ */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

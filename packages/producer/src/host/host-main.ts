@@ -61,11 +61,24 @@ function post(message: ChildMessage): void {
   if (silenced || !process.connected || process.send === undefined) return;
   try {
     process.send(message, (error: Error | null) => {
-      if (error) silence(`send failed: ${error.message}`);
+      if (error) onSendError(error);
     });
   } catch (error) {
-    silence(`send threw: ${String(error)}`);
+    onSendError(error);
   }
+}
+
+/** Errors that mean the channel to the parent is gone. */
+const CHANNEL_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED']);
+
+function onSendError(error: unknown): void {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (!process.connected || (typeof code === 'string' && CHANNEL_GONE.has(code))) {
+    silence(`send failed: ${String(code ?? error)}`);
+    return;
+  }
+  // Not a dead parent (e.g. a message that cannot be serialized): say so where a human can see it.
+  process.stderr.write(`[kinesis-ts producer host] could not send to the producer: ${String(error)}\n`);
 }
 
 let pipeline: ProducerPipeline | undefined;
