@@ -3,6 +3,7 @@
  * a fault that fails chosen PutRecords entries while forwarding the rest (a real partial failure).
  */
 
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { deaggregate, type KinesisRecord } from '@kinesis-ts/core';
 import type { Fault } from '../src/fault-proxy.js';
@@ -62,4 +63,20 @@ export function partialPutRecordsFailure(
       };
     },
   };
+}
+
+/** Pids of processes whose environment carries `marker` (Linux /proc; empty elsewhere). */
+export function pidsWithMarker(marker: string): number[] {
+  if (!existsSync('/proc')) return [];
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`PRODUCER_TEST_MARKER=${marker}`))
+        pids.push(Number(entry));
+    } catch {
+      // gone or not ours
+    }
+  }
+  return pids;
 }

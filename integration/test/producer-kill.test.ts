@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ErrorCode } from '@kinesis-ts/core';
@@ -10,26 +10,10 @@ import { kinesisClient } from '../src/clients.js';
 import { createStream, deleteStream } from '../src/streams.js';
 import { uniqueName } from '../src/unique-name.js';
 import { waitFor } from '../src/wait-for.js';
-import { readUserRecords } from './producer-helpers.js';
+import { pidsWithMarker, readUserRecords } from './producer-helpers.js';
 
 const backend = getBackend();
 const fixture = fileURLToPath(new URL('./producer-kill-host.fixture.mjs', import.meta.url));
-
-/** Pids of processes whose environment carries `marker` (Linux /proc; empty elsewhere). */
-function pidsWithMarker(marker: string): number[] {
-  if (!existsSync('/proc')) return [];
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`PRODUCER_TEST_MARKER=${marker}`))
-        pids.push(Number(entry));
-    } catch {
-      // gone or not ours
-    }
-  }
-  return pids;
-}
 
 /** Runs the fixture until it printed "accepted", then delivers `kill` to it. */
 async function runAndKill(

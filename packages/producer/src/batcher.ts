@@ -13,8 +13,9 @@ export interface BatcherOptions {
   /** Most data + partition key bytes per request (Kinesis: 10 MiB). */
   readonly maxBytes: number;
   /**
-   * Ordered mode: an entry is sent only when no entry sharing one of its partition keys is in flight,
-   * in the same request, or waiting before it (e.g. in retry backoff).
+   * Ordered mode: an entry is sent only when no entry sharing one of its partition keys is in flight
+   * (or held), in the same request, or waiting before it in any shard's queue (e.g. in retry backoff,
+   * or queued for a shard predicted before resharding).
    */
   readonly ordered: boolean;
   /** The token bucket of a shard, or `undefined` for no rate limit. */
@@ -53,6 +54,8 @@ export class Batcher {
   readonly #options: BatcherOptions;
   readonly #queues = new Map<string, PutEntry[]>();
   readonly #inFlightKeys = new Map<string, number>();
+  /** Ordered mode: the `seq`s of waiting entries per partition key, ascending (across shard queues). */
+  readonly #waitingByKey = new Map<string, number[]>();
   /** Shards whose token bucket ran dry, with when to look at them again. */
   readonly #throttledUntil = new Map<string, number>();
   #size = 0;
@@ -76,6 +79,58 @@ export class Batcher {
     }
     insertSorted(queue, entry);
     this.#size++;
+    if (this.#options.ordered) {
+      for (const key of new Set(entry.keys)) {
+        let seqs = this.#waitingByKey.get(key);
+        if (seqs === undefined) {
+          seqs = [];
+          this.#waitingByKey.set(key, seqs);
+        }
+        let i = seqs.length;
+        while (i > 0 && seqs[i - 1]! > entry.seq) i--;
+        seqs.splice(i, 0, entry.seq);
+      }
+    }
+  }
+
+  /** Ordered mode: drops a no-longer-waiting entry from the per-key order. */
+  #forget(entry: PutEntry): void {
+    if (!this.#options.ordered) return;
+    for (const key of new Set(entry.keys)) {
+      const seqs = this.#waitingByKey.get(key);
+      if (seqs === undefined) continue;
+      const i = seqs.indexOf(entry.seq);
+      if (i >= 0) seqs.splice(i, 1);
+      if (seqs.length === 0) this.#waitingByKey.delete(key);
+    }
+  }
+
+  /** Ordered mode: true when `entry` is the earliest waiting entry of each of its keys. */
+  #isFirstOfItsKeys(entry: PutEntry): boolean {
+    for (const key of entry.keys) {
+      const seqs = this.#waitingByKey.get(key);
+      if (seqs !== undefined && seqs[0]! < entry.seq) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Ordered mode: treats `keys` as in flight until {@link releaseKeys} (records of an aggregate that
+   * landed on an unexpected shard and wait to be re-sent: later records of their keys must wait too).
+   */
+  holdKeys(keys: readonly string[]): void {
+    if (!this.#options.ordered) return;
+    for (const key of keys) this.#inFlightKeys.set(key, (this.#inFlightKeys.get(key) ?? 0) + 1);
+  }
+
+  /** Ordered mode: undoes one {@link holdKeys} (or one in-flight use) of each key. */
+  releaseKeys(keys: readonly string[]): void {
+    if (!this.#options.ordered) return;
+    for (const key of keys) {
+      const n = (this.#inFlightKeys.get(key) ?? 0) - 1;
+      if (n <= 0) this.#inFlightKeys.delete(key);
+      else this.#inFlightKeys.set(key, n);
+    }
   }
 
   /** Removes and returns every waiting entry. */
@@ -83,6 +138,7 @@ export class Batcher {
     const all: PutEntry[] = [];
     for (const queue of this.#queues.values()) all.push(...queue);
     this.#queues.clear();
+    this.#waitingByKey.clear();
     this.#size = 0;
     return all;
   }
@@ -90,13 +146,7 @@ export class Batcher {
   /** Marks a sent request's entries as no longer in flight (call once its outcome is known). */
   settle(entries: readonly PutEntry[]): void {
     if (!this.#options.ordered) return;
-    for (const entry of entries) {
-      for (const key of entry.keys) {
-        const n = (this.#inFlightKeys.get(key) ?? 0) - 1;
-        if (n <= 0) this.#inFlightKeys.delete(key);
-        else this.#inFlightKeys.set(key, n);
-      }
-    }
+    for (const entry of entries) this.releaseKeys(entry.keys);
   }
 
   /** Decides the next request at `now`; `force` sends whatever is eligible without waiting. */
@@ -108,7 +158,9 @@ export class Batcher {
       let k = 0;
       while (k < queue.length && now > queue[k]!.deadline) k++;
       if (k === 0) continue;
-      expired.push(...queue.splice(0, k));
+      const gone = queue.splice(0, k);
+      for (const entry of gone) this.#forget(entry);
+      expired.push(...gone);
       if (queue.length === 0) this.#queues.delete(shardId);
     }
     this.#size -= expired.length;
@@ -166,7 +218,10 @@ export class Batcher {
           full = true;
           break;
         }
-        if (blocked !== undefined && this.#conflicts(entry, blocked, takenKeys)) {
+        if (
+          blocked !== undefined &&
+          (this.#conflicts(entry, blocked, takenKeys) || !this.#isFirstOfItsKeys(entry))
+        ) {
           for (const key of entry.keys) blocked.add(key);
           continue;
         }
@@ -183,6 +238,7 @@ export class Batcher {
           break;
         }
         taken.add(entry);
+        this.#forget(entry);
         batch.push(entry);
         bytes += entry.size;
         if (ordered) {

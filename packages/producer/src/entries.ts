@@ -54,6 +54,8 @@ export interface PutEntry {
   notBefore: number;
   /** The last error code Kinesis gave for it. */
   lastError: string | undefined;
+  /** An earlier attempt got no answer (timeout, reset): it may already be in the stream. */
+  maybeWritten: boolean;
 }
 
 /** A plain (not aggregated) entry for one record. */
@@ -79,5 +81,6 @@ export function plainEntry(
     attempts: 0,
     notBefore: 0,
     lastError: undefined,
+    maybeWritten: false,
   };
 }

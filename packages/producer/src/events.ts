@@ -17,6 +17,13 @@ export type ProducerEvent =
       readonly retried: number;
       /** Of those, entries failed by throttling. */
       readonly throttled: number;
+      /** The request got no answer within its timeout (`requestTimeout`, or the records' `recordTtl`). */
+      readonly timedOut: boolean;
+      /**
+       * User records whose outcome is unknown: no answer came back (timeout, connection reset), so
+       * they may have been written; they are retried and may land twice (never lost).
+       */
+      readonly outcomeUnknown: number;
       /** Request duration in milliseconds. */
       readonly durationMs: number;
     }
@@ -27,10 +34,12 @@ export type ProducerEvent =
       readonly records: number;
     }
   | {
-      /** The shard map was reloaded (a record landed on an unexpected shard). */
+      /** The shard map was reloaded. */
       readonly type: 'shardMapRefreshed';
       /** Open shards after the refresh. */
       readonly openShards: number;
+      /** Why: the periodic `shardMapRefreshInterval`, or a record landed on an unexpected shard (resharding). */
+      readonly reason: 'interval' | 'unexpectedShard';
     };
 
 /** Running totals the producer keeps from its events. */
@@ -49,4 +58,11 @@ export interface ProducerStats {
   readonly retried: number;
   /** Entries throttled. */
   readonly throttled: number;
+  /** PutRecords requests that got no answer within their timeout. */
+  readonly requestsTimedOut: number;
+  /**
+   * User records sent in a request whose outcome is unknown (timeout, connection reset), counted per
+   * attempt: each may be in the stream more than once.
+   */
+  readonly recordsOutcomeUnknown: number;
 }

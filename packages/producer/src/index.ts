@@ -4,17 +4,22 @@ export { ProducerRecordError, type RecordFailure } from './errors.js';
 export type { ProducerEvent, ProducerStats } from './events.js';
 export {
   type KinesisApi,
+  type KinesisCallOptions,
   type PutRecordsEntry,
   type PutRecordsResultEntry,
   type ShardInfo,
   type StreamSummary,
   sdkKinesisApi,
 } from './kinesis-api.js';
-export { createKinesisClient } from './kinesis-client.js';
+export {
+  createKinesisClient,
+  DEFAULT_KINESIS_CLIENT_TIMEOUTS,
+  type KinesisClientTimeouts,
+} from './kinesis-client.js';
 export {
   type KinesisProducerOptions,
   type ResolvedProducerOptions,
   resolveProducerOptions,
 } from './options.js';
-export { KinesisProducer, type PutOptions, type PutResult } from './producer.js';
+export { type CloseOptions, KinesisProducer, type PutOptions, type PutResult } from './producer.js';
 export { TokenBucket, type TokenBucketRates } from './token-bucket.js';

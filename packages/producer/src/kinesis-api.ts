@@ -52,31 +52,48 @@ export interface ShardInfo {
   readonly open: boolean;
 }
 
+/** Per-call options of {@link KinesisApi} methods. */
+export interface KinesisCallOptions {
+  /**
+   * Aborted when the producer stops waiting for the call (its timeout elapsed). The producer bounds
+   * every call itself; honouring the signal only frees the connection sooner.
+   */
+  readonly abortSignal?: AbortSignal | undefined;
+}
+
 /** The Kinesis operations the producer uses. Errors are thrown as the SDK throws them (`name` = exception). */
 export interface KinesisApi {
   /** DescribeStreamSummary. */
-  describeStream(streamName: string): Promise<StreamSummary>;
+  describeStream(streamName: string, options?: KinesisCallOptions): Promise<StreamSummary>;
   /** ListShards, every page. */
-  listShards(streamName: string): Promise<ShardInfo[]>;
+  listShards(streamName: string, options?: KinesisCallOptions): Promise<ShardInfo[]>;
   /** PutRecords: one result per entry, in order. */
   putRecords(
     streamName: string,
     entries: readonly PutRecordsEntry[],
+    options?: KinesisCallOptions,
   ): Promise<readonly PutRecordsResultEntry[]>;
+}
+
+function sendOptions(options: KinesisCallOptions | undefined): { abortSignal?: AbortSignal } {
+  return options?.abortSignal === undefined ? {} : { abortSignal: options.abortSignal };
 }
 
 /** Wraps an SDK v3 `KinesisClient` (or anything with its `send`) as a {@link KinesisApi}. */
 export function sdkKinesisApi(client: Pick<KinesisClient, 'send'>): KinesisApi {
   return {
-    async describeStream(streamName) {
-      const out = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    async describeStream(streamName, options) {
+      const out = await client.send(
+        new DescribeStreamSummaryCommand({ StreamName: streamName }),
+        sendOptions(options),
+      );
       const kib = out.StreamDescriptionSummary?.MaxRecordSizeInKiB;
       return {
         maxRecordSizeBytes: typeof kib === 'number' && kib > 0 ? kib * 1024 : MAX_RECORD_SIZE_BYTES,
         status: out.StreamDescriptionSummary?.StreamStatus,
       };
     },
-    async listShards(streamName) {
+    async listShards(streamName, options) {
       const shards: ShardInfo[] = [];
       let nextToken: string | undefined;
       for (;;) {
@@ -84,6 +101,7 @@ export function sdkKinesisApi(client: Pick<KinesisClient, 'send'>): KinesisApi {
           new ListShardsCommand(
             nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken },
           ),
+          sendOptions(options),
         );
         for (const shard of out.Shards ?? []) {
           if (shard.ShardId === undefined || shard.HashKeyRange === undefined) continue;
@@ -99,7 +117,7 @@ export function sdkKinesisApi(client: Pick<KinesisClient, 'send'>): KinesisApi {
         if (nextToken === undefined || nextToken === '') return shards;
       }
     },
-    async putRecords(streamName, entries) {
+    async putRecords(streamName, entries, options) {
       const out = await client.send(
         new PutRecordsCommand({
           StreamName: streamName,
@@ -109,6 +127,7 @@ export function sdkKinesisApi(client: Pick<KinesisClient, 'send'>): KinesisApi {
               : { Data: e.Data, PartitionKey: e.PartitionKey, ExplicitHashKey: e.ExplicitHashKey },
           ),
         }),
+        sendOptions(options),
       );
       const records = out.Records ?? [];
       if (records.length !== entries.length) {

@@ -48,6 +48,24 @@ export interface KinesisProducerOptions {
   rateLimit?: false | { recordsPerSecond?: number; bytesPerSecond?: number };
   /** Strict order per partition key, across retries. Default false. Works best with aggregation. */
   ordered?: boolean;
+  /**
+   * Longest wait for one Kinesis call (DescribeStreamSummary, ListShards, PutRecords), in ms. Default
+   * 10,000. A PutRecords is also cut at the earliest `recordTtl` deadline of its records (time in
+   * flight counts against the TTL). A PutRecords that timed out has an unknown outcome: its records
+   * are retried (or expire) and may land twice, never zero times unnoticed.
+   */
+  requestTimeout?: number;
+  /**
+   * Longest wait to establish a connection to Kinesis, in ms. Default 3,000. Applied by the client the
+   * producer builds (not to a `client` or `clientConfig.requestHandler` you pass; `requestTimeout`
+   * bounds those calls anyway).
+   */
+  connectionTimeout?: number;
+  /**
+   * How often the shard map (ListShards) is reloaded, in ms, so aggregation keeps predicting shards
+   * after resharding. Default 60,000; 0 = only when a record lands on an unexpected shard.
+   */
+  shardMapRefreshInterval?: number;
   /** Most PutRecords requests in flight at once. Default 8. */
   maxConcurrentRequests?: number;
   /** Most entries per PutRecords request (1..500). Default 500. */
@@ -203,6 +221,9 @@ export function resolveProducerOptions(options: KinesisProducerOptions): Resolve
         1,
         MAX_PUT_RECORDS_BYTES,
       ),
+      requestTimeout: int('requestTimeout', options.requestTimeout, 10_000, 1),
+      connectionTimeout: int('connectionTimeout', options.connectionTimeout, 3000, 1),
+      shardMapRefreshInterval: int('shardMapRefreshInterval', options.shardMapRefreshInterval, 60_000, 0),
     },
     maxOutstandingRecords: int('maxOutstandingRecords', options.maxOutstandingRecords, 100_000, 1),
     maxOutstandingBytes: int('maxOutstandingBytes', options.maxOutstandingBytes, 64 * 1024 * 1024, 1),

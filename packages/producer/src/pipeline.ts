@@ -7,6 +7,7 @@ import {
   type Clock,
   ErrorCode,
   effectiveHashKey,
+  hashKeyInRange,
   isKinesisTsError,
   KinesisTsError,
   LifecycleError,
@@ -21,9 +22,20 @@ import { Aggregator } from './aggregator.js';
 import { type BackoffOptions, fullJitterDelay } from './backoff.js';
 import { Batcher } from './batcher.js';
 import { type PendingRecord, type PutEntry, plainEntry } from './entries.js';
+
+/** A record of an aggregate that landed on a shard other than the predicted one, waiting for a fresh map. */
+interface ParkedRecord {
+  readonly record: PendingRecord;
+  /** Where its aggregate was written. */
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly subSequenceNumber: number;
+}
+
 import type { ProducerEvent } from './events.js';
 import type { KinesisApi } from './kinesis-api.js';
 import { publish } from './publisher.js';
+import { callWithTimeout } from './request-timeout.js';
 import { ShardMap } from './shard-map.js';
 import { TokenBucket, type TokenBucketRates } from './token-bucket.js';
 
@@ -49,6 +61,12 @@ export interface PipelineOptions {
   readonly maxBatchRecords: number;
   /** Bytes per request at most. */
   readonly maxBatchBytes: number;
+  /** Longest wait for one Kinesis call (ms); a PutRecords is also cut at its earliest record deadline. */
+  readonly requestTimeout: number;
+  /** Longest wait for a connection to Kinesis (ms; applied by the client the producer builds). */
+  readonly connectionTimeout: number;
+  /** Reload the shard map this often (ms); 0 = only when a record lands on an unexpected shard. */
+  readonly shardMapRefreshInterval: number;
 }
 
 /** Where the pipeline reports. */
@@ -134,7 +152,11 @@ export class ProducerPipeline {
   #timer: TimerHandle | undefined;
   #timerAt = 0;
   #refreshing = false;
-  #parked: PendingRecord[] = [];
+  #parked: ParkedRecord[] = [];
+  /** Ordered mode: partition keys held in the batcher while their records are parked. */
+  #parkedKeys: string[] = [];
+  #refreshTimer: TimerHandle | undefined;
+  #aborted: Error | undefined;
 
   constructor(
     api: KinesisApi,
@@ -148,7 +170,17 @@ export class ProducerPipeline {
     this.#clock = deps.clock ?? systemClock;
     this.#logger = deps.logger ?? silentLogger;
     this.#random = deps.random ?? Math.random;
-    this.#shardMap = new ShardMap(api, options.streamName, this.#logger);
+    this.#shardMap = new ShardMap(
+      {
+        ...api,
+        listShards: (streamName) =>
+          callWithTimeout(this.#clock, options.requestTimeout, 'ListShards', (abortSignal) =>
+            api.listShards(streamName, { abortSignal }),
+          ),
+      },
+      options.streamName,
+      this.#logger,
+    );
     const rates = options.rateLimit;
     this.#batcher = new Batcher({
       maxCount: options.maxBatchRecords,
@@ -183,7 +215,12 @@ export class ProducerPipeline {
   }
 
   async #start(): Promise<StreamInfo> {
-    const summary = await this.#api.describeStream(this.#options.streamName);
+    const summary = await callWithTimeout(
+      this.#clock,
+      this.#options.requestTimeout,
+      'DescribeStreamSummary',
+      (abortSignal) => this.#api.describeStream(this.#options.streamName, { abortSignal }),
+    );
     await this.#shardMap.refresh();
     this.#maxRecordSize = summary.maxRecordSizeBytes;
     const aggregation = this.#options.aggregation;
@@ -195,6 +232,7 @@ export class ProducerPipeline {
       });
     }
     this.#started = true;
+    this.#schedulePeriodicRefresh();
     this.#logger.info('producer pipeline started', {
       streamName: this.#options.streamName,
       maxRecordSizeBytes: summary.maxRecordSizeBytes,
@@ -278,12 +316,49 @@ export class ProducerPipeline {
   async close(): Promise<void> {
     this.#closing = true;
     await this.flush();
+    this.#stop();
+  }
+
+  /**
+   * Stops at once: every record not yet settled fails with `failure` (requests in flight may still
+   * land: their late answers are ignored), timers stop, flush waiters resolve. Idempotent.
+   */
+  abort(failure: { code: ErrorCode; message: string; context: Record<string, unknown> }): void {
+    if (this.#stopped) return;
+    this.#aborted = new Error(failure.message);
+    this.#closing = true;
+    this.#stop();
+    this.#batcher.takeAll();
+    this.#aggregator?.sealDue(Number.POSITIVE_INFINITY, true);
+    this.#parked = [];
+    const acks: RecordAck[] = [];
+    for (const id of this.#pendingIds) acks.push({ id, failure });
+    if (acks.length > 0) this.#settle(acks);
+  }
+
+  #stop(): void {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#refreshTimer !== undefined) this.#clock.clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = undefined;
   }
 
-  #settle(acks: RecordAck[]): void {
+  #schedulePeriodicRefresh(): void {
+    const every = this.#options.shardMapRefreshInterval;
+    if (every <= 0 || this.#stopped) return;
+    this.#refreshTimer = this.#clock.setTimeout(() => {
+      this.#refreshTimer = undefined;
+      if (this.#stopped) return;
+      this.#refreshShardMap('interval');
+      this.#schedulePeriodicRefresh();
+    }, every);
+  }
+
+  #settle(all: RecordAck[]): void {
+    // A record settles once: late answers (after an abort) for records already failed are dropped.
+    const acks = all.filter((ack) => this.#pendingIds.has(ack.id));
+    if (acks.length === 0) return;
     this.#pending -= acks.length;
     for (const ack of acks) this.#pendingIds.delete(ack.id);
     if (this.#flushWaiters.length > 0) {
@@ -359,6 +434,7 @@ export class ProducerPipeline {
               attempts: entry.attempts,
               lastError: entry.lastError,
               recordTtl: this.#options.recordTtl,
+              maybeWritten: entry.maybeWritten,
             },
           },
         });
@@ -372,8 +448,20 @@ export class ProducerPipeline {
   async #send(batch: PutEntry[]): Promise<void> {
     this.#inFlight++;
     const startedAt = this.#clock.now();
-    const outcomes = await publish(this.#api, this.#options.streamName, batch);
+    // Time in flight counts against recordTtl: the request is cut at its earliest record deadline.
+    let earliestDeadline = Number.POSITIVE_INFINITY;
+    for (const entry of batch) earliestDeadline = Math.min(earliestDeadline, entry.deadline);
+    const timeoutMs = Math.max(1, Math.min(this.#options.requestTimeout, earliestDeadline - startedAt));
+    const streamName = this.#options.streamName;
+    const outcomes = await publish(
+      (entries) =>
+        callWithTimeout(this.#clock, timeoutMs, 'PutRecords', (abortSignal) =>
+          this.#api.putRecords(streamName, entries, { abortSignal }),
+        ),
+      batch,
+    );
     this.#inFlight--;
+    if (this.#stopped && this.#aborted !== undefined) return;
     const now = this.#clock.now();
     const acks: RecordAck[] = [];
     const expired: PutEntry[] = [];
@@ -381,6 +469,8 @@ export class ProducerPipeline {
     let bytes = 0;
     let retried = 0;
     let throttled = 0;
+    let outcomeUnknown = 0;
+    let timedOut = false;
     let refresh = false;
     const delays = new Map<number, number>();
     for (let i = 0; i < batch.length; i++) {
@@ -394,7 +484,17 @@ export class ProducerPipeline {
           if (entry.aggregated) {
             // An aggregate must land on the shard owning its records' hash keys (consumers drop
             // records outside the shard's range, as the KCL does): re-route them with a fresh map.
-            this.#parked.push(...entry.records);
+            entry.records.forEach((record, index) => {
+              this.#parked.push({
+                record,
+                shardId: outcome.shardId,
+                sequenceNumber: outcome.sequenceNumber,
+                subSequenceNumber: index,
+              });
+            });
+            // Ordered mode: later records of these keys wait until the parked ones are settled.
+            this.#batcher.holdKeys(entry.keys);
+            if (this.#options.ordered) this.#parkedKeys.push(...entry.keys);
             continue;
           }
         }
@@ -409,6 +509,11 @@ export class ProducerPipeline {
       } else if (outcome.kind === 'retry') {
         retried++;
         if (outcome.throttled) throttled++;
+        if (outcome.timedOut) timedOut = true;
+        if (outcome.outcomeUnknown) {
+          outcomeUnknown += entry.records.length;
+          entry.maybeWritten = true;
+        }
         entry.attempts++;
         entry.lastError = outcome.error;
         if (now >= entry.deadline) {
@@ -449,6 +554,8 @@ export class ProducerPipeline {
       bytes,
       retried,
       throttled,
+      timedOut,
+      outcomeUnknown,
       durationMs: now - startedAt,
     });
     if (retried > 0) {
@@ -460,24 +567,68 @@ export class ProducerPipeline {
     }
     if (acks.length > 0) this.#settle(acks);
     if (expired.length > 0) this.#expire(expired);
-    if (refresh || (this.#parked.length > 0 && !this.#refreshing)) this.#refreshShardMap();
+    if (refresh || (this.#parked.length > 0 && !this.#refreshing)) this.#refreshShardMap('unexpectedShard');
     this.#schedulePump();
   }
 
-  #refreshShardMap(): void {
+  /**
+   * After a shard map refresh: a parked record whose hash key lies in the range of the shard its
+   * aggregate landed on is acknowledged there (consumers keep it: that is where it is read); the
+   * others are re-sent. In ordered mode they are re-sent as plain records, in `put()` order, ahead of
+   * every later record of their keys (which were held back meanwhile); plain records land wherever
+   * Kinesis routes them, so another resharding cannot displace them again.
+   */
+  #settleParked(): void {
+    const parked = this.#parked;
+    const heldKeys = this.#parkedKeys;
+    this.#parked = [];
+    this.#parkedKeys = [];
+    if (this.#stopped) return;
+    const acks: RecordAck[] = [];
+    const resend: PendingRecord[] = [];
+    for (const p of parked) {
+      const landed = this.#shardMap.shards.find((s) => s.shardId === p.shardId);
+      if (landed !== undefined && hashKeyInRange(p.record.hashKey, landed.hashKeyRange)) {
+        acks.push({
+          id: p.record.id,
+          shardId: p.shardId,
+          sequenceNumber: p.sequenceNumber,
+          subSequenceNumber: p.subSequenceNumber,
+        });
+      } else {
+        resend.push(p.record);
+      }
+    }
+    if (this.#options.ordered) {
+      resend.sort((a, b) => a.id - b.id);
+      for (const record of resend) {
+        const shardId = this.#shardMap.predict(record.hashKey)?.shardId ?? '';
+        this.#batcher.push(plainEntry(record, shardId, this.#shardMap.version, this.#options.bufferTime));
+      }
+      this.#batcher.releaseKeys(heldKeys);
+    } else {
+      for (const record of resend) this.#route(record);
+    }
+    if (acks.length > 0) this.#settle(acks);
+  }
+
+  #refreshShardMap(reason: 'interval' | 'unexpectedShard'): void {
     if (this.#refreshing) return;
     this.#refreshing = true;
     this.#shardMap
       .refresh()
       .then(
-        () => this.#hooks.event({ type: 'shardMapRefreshed', openShards: this.#shardMap.shards.length }),
+        () =>
+          this.#hooks.event({
+            type: 'shardMapRefreshed',
+            openShards: this.#shardMap.shards.length,
+            reason,
+          }),
         (error: unknown) => this.#logger.warn('shard map refresh failed', { error: String(error) }),
       )
       .finally(() => {
         this.#refreshing = false;
-        const parked = this.#parked;
-        this.#parked = [];
-        for (const record of parked) this.#route(record);
+        this.#settleParked();
         this.#schedulePump();
       });
   }

@@ -38,6 +38,18 @@ export interface PutOptions {
   explicitHashKey?: string;
 }
 
+/** Options of {@link KinesisProducer.close}. */
+export interface CloseOptions {
+  /**
+   * Longest time close() waits for outstanding records, in ms. When it runs out, every record not yet
+   * acknowledged rejects with a {@link ProducerRecordError} `TIMEOUT` and the host stops at once.
+   * Default: none (close() still ends: every record settles within `recordTtl`).
+   */
+  timeoutMs?: number;
+  /** Aborting it does the same as `timeoutMs` running out, with code `CLOSED`. */
+  signal?: AbortSignal;
+}
+
 /** Where Kinesis wrote a record. */
 export interface PutResult {
   /** Shard the record landed on. */
@@ -93,6 +105,9 @@ export class KinesisProducer {
   readonly #handoffs = new Set<Promise<void>>();
   #progress: (() => void)[] = [];
   #signalHandlers: [NodeJS.Signals, () => void][] = [];
+  #gaveUp = false;
+  #closeDone = false;
+  #onGiveUp: (() => void)[] = [];
   #stats = {
     recordsPut: 0,
     recordsAcknowledged: 0,
@@ -101,6 +116,8 @@ export class KinesisProducer {
     entriesSent: 0,
     retried: 0,
     throttled: 0,
+    requestsTimedOut: 0,
+    recordsOutcomeUnknown: 0,
   };
 
   /** Validates options (throws {@link ValidationError}); does no I/O. */
@@ -132,10 +149,16 @@ export class KinesisProducer {
         o.kinesisApi ??
         sdkKinesisApi(
           o.client ??
-            createKinesisClient({
-              ...o.clientConfig,
-              ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
-            }),
+            createKinesisClient(
+              {
+                ...o.clientConfig,
+                ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
+              },
+              {
+                connectionTimeout: r.pipeline.connectionTimeout,
+                requestTimeout: r.pipeline.requestTimeout,
+              },
+            ),
         );
       return new InlineRunner(api, r.pipeline, callbacks, {
         clock: r.clock,
@@ -197,7 +220,7 @@ export class KinesisProducer {
    * `CLOSED` after `close()`, or a {@link ProducerRecordError} (`RECORD_EXPIRED`, `STREAM_NOT_FOUND`,
    * ...) that holds the record.
    */
-  put(data: string | Uint8Array, options: PutOptions = {}): Promise<PutResult> {
+  put(data: string | Uint8Array, options?: PutOptions): Promise<PutResult> {
     if (this.#closed) {
       return Promise.reject(
         new LifecycleError(ErrorCode.CLOSED, 'put() after close()', {
@@ -208,10 +231,17 @@ export class KinesisProducer {
     let item: Outstanding;
     let promise: Promise<PutResult>;
     try {
+      if (options !== undefined && (options === null || typeof options !== 'object')) {
+        throw new ValidationError(
+          ErrorCode.INVALID_ARGUMENT,
+          'put() options must be an object ({ partitionKey?, explicitHashKey? }) or undefined',
+          { context: { type: options === null ? 'null' : typeof options } },
+        );
+      }
       const bytes = toBytes(data);
-      const partitionKey = options.partitionKey ?? randomPartitionKey();
+      const partitionKey = options?.partitionKey ?? randomPartitionKey();
       validatePartitionKey(partitionKey);
-      const explicitHashKey = options.explicitHashKey;
+      const explicitHashKey = options?.explicitHashKey;
       if (explicitHashKey !== undefined) parseExplicitHashKey(explicitHashKey);
       const size = bytes.byteLength + Buffer.byteLength(partitionKey, 'utf8');
       const limit = this.#info?.maxRecordSizeBytes;
@@ -390,24 +420,119 @@ export class KinesisProducer {
 
   /**
    * Flushes, waits until every outstanding `put()` settled, and stops the runner (the background
-   * process exits). Idempotent; `put()` afterwards rejects with `CLOSED`.
+   * process exits). Idempotent; `put()` afterwards rejects with `CLOSED`. Bounded even without
+   * options (every record settles within `recordTtl`); `timeoutMs` / `signal` bound it further: what
+   * is left then rejects with a {@link ProducerRecordError} (`TIMEOUT` / `CLOSED`) and close() resolves.
    */
-  close(): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
+    try {
+      this.#armCloseBounds(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.#closing ??= this.#close();
     return this.#closing;
   }
 
+  #armCloseBounds(options: CloseOptions): void {
+    if (options === null || typeof options !== 'object')
+      throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'close() options must be an object', {
+        context: { type: options === null ? 'null' : typeof options },
+      });
+    const { timeoutMs, signal } = options;
+    if (
+      timeoutMs !== undefined &&
+      (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0)
+    )
+      throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'close() timeoutMs must be an integer >= 0', {
+        context: { timeoutMs },
+      });
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'close() signal must be an AbortSignal', {
+        context: { type: typeof signal },
+      });
+    if (this.#gaveUp || this.#closeDone) return;
+    const clock = this.#resolved.clock;
+    if (timeoutMs !== undefined) {
+      const timer = clock.setTimeout(
+        () => this.#giveUp(ErrorCode.TIMEOUT, `close() gave up after ${timeoutMs} ms`, { timeoutMs }),
+        timeoutMs,
+      );
+      this.#onGiveUp.push(() => clock.clearTimeout(timer));
+    }
+    if (signal !== undefined) {
+      const onAbort = (): void =>
+        this.#giveUp(ErrorCode.CLOSED, 'close() was aborted by its signal', {
+          reason: String(signal.reason),
+        });
+      if (signal.aborted) {
+        queueMicrotask(onAbort);
+        return;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#onGiveUp.push(() => signal.removeEventListener('abort', onAbort));
+    }
+  }
+
+  /** close() ran out of time: fail every unsettled record, stop the runner at once, let close() end. */
+  #giveUp(code: ErrorCode, message: string, context: Record<string, unknown>): void {
+    if (this.#gaveUp || this.#closing === undefined) return;
+    this.#gaveUp = true;
+    const stops = this.#onGiveUp;
+    this.#onGiveUp = [];
+    for (const stop of stops) stop();
+    const base = { ...context, streamName: this.streamName };
+    this.#stats.recordsFailed += this.#queue.length;
+    for (const item of this.#queue.drain())
+      item.reject(
+        new ProducerRecordError(code, `${message}; the record was never sent`, item.record, {
+          context: { ...base, maybeWritten: false },
+        }),
+      );
+    this.#queuedBytes = 0;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    this.#outstandingBytes = 0;
+    this.#batch = [];
+    this.#stats.recordsFailed += pending.length;
+    const failure = {
+      code,
+      message: `${message}; the record may or may not have been written`,
+      context: { ...base, maybeWritten: true },
+    };
+    for (const item of pending)
+      item.reject(new ProducerRecordError(code, failure.message, item.record, { context: failure.context }));
+    this.#runner?.abort(failure);
+    this.#notifyProgress();
+    const resolveGaveUp = this.#gaveUpResolve;
+    this.#gaveUpResolve = undefined;
+    resolveGaveUp?.();
+  }
+
+  #gaveUpResolve: (() => void) | undefined;
+
   async #close(): Promise<void> {
     this.#closed = true;
+    const gaveUp = new Promise<void>((resolve) => {
+      this.#gaveUpResolve = resolve;
+    });
     try {
       if (this.#runner === undefined) return;
-      try {
-        await this.flush();
-      } catch {
-        // Start failed: the queued puts were rejected with the reason.
-      }
-      await this.#runner.close();
+      const runner = this.#runner;
+      const work = (async () => {
+        try {
+          await this.flush();
+        } catch {
+          // Start failed (the queued puts were rejected with the reason), or close() gave up.
+        }
+        if (!this.#gaveUp) await runner.close();
+      })();
+      work.catch(() => {});
+      await Promise.race([work, gaveUp]);
     } finally {
+      this.#closeDone = true;
+      this.#gaveUpResolve = undefined;
+      for (const stop of this.#onGiveUp.splice(0)) stop();
       this.#removeSignalHandlers();
     }
   }
@@ -465,6 +590,8 @@ export class KinesisProducer {
       this.#stats.entriesSent += event.entries;
       this.#stats.retried += event.retried;
       this.#stats.throttled += event.throttled;
+      if (event.timedOut) this.#stats.requestsTimedOut++;
+      this.#stats.recordsOutcomeUnknown += event.outcomeUnknown;
     }
     try {
       this.#options.onEvent?.(event);

@@ -5,12 +5,21 @@
 
 import { ErrorCode } from '@kinesis-ts/core';
 import type { PutEntry } from './entries.js';
-import type { KinesisApi } from './kinesis-api.js';
+import type { PutRecordsEntry, PutRecordsResultEntry } from './kinesis-api.js';
+import { isCallTimeout, isOutcomeUnknown } from './request-timeout.js';
 
 /** What happened to one entry of a request. */
 export type EntryOutcome =
   | { readonly kind: 'ok'; readonly shardId: string; readonly sequenceNumber: string }
-  | { readonly kind: 'retry'; readonly error: string; readonly throttled: boolean }
+  | {
+      readonly kind: 'retry';
+      readonly error: string;
+      readonly throttled: boolean;
+      /** No answer came back (timeout, reset): the entry may have been written; a retry may duplicate it. */
+      readonly outcomeUnknown: boolean;
+      /** The request hit the producer's timeout. */
+      readonly timedOut: boolean;
+    }
   | { readonly kind: 'fatal'; readonly code: ErrorCode; readonly error: string; readonly message: string };
 
 const THROTTLE_NAMES = new Set([
@@ -36,24 +45,24 @@ function fatalCode(name: string): ErrorCode | undefined {
 }
 
 function errorName(error: unknown): string {
+  if (isCallTimeout(error)) return 'RequestTimeout';
   if (error instanceof Error)
     return error.name === 'Error' && 'code' in error ? String(error.code) : error.name;
   return 'UnknownError';
 }
 
 /**
- * Puts `batch` and returns one outcome per entry, in order. Never throws: a failed request turns into
- * the same outcome for every entry (retry, or fatal for an unknown stream or an invalid request).
+ * Puts `batch` with `put` (one PutRecords call, bounded in time by the caller) and returns one outcome
+ * per entry, in order. Never throws: a failed request turns into the same outcome for every entry
+ * (retry, or fatal for an unknown stream or an invalid request).
  */
 export async function publish(
-  api: KinesisApi,
-  streamName: string,
+  put: (entries: readonly PutRecordsEntry[]) => Promise<readonly PutRecordsResultEntry[]>,
   batch: readonly PutEntry[],
 ): Promise<EntryOutcome[]> {
-  let results: Awaited<ReturnType<KinesisApi['putRecords']>>;
+  let results: readonly PutRecordsResultEntry[];
   try {
-    results = await api.putRecords(
-      streamName,
+    results = await put(
       batch.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey, ExplicitHashKey: e.explicitHashKey })),
     );
   } catch (error) {
@@ -61,7 +70,15 @@ export async function publish(
     const code = fatalCode(name);
     const outcome: EntryOutcome =
       code === undefined
-        ? { kind: 'retry', error: name, throttled: isThrottle(name) }
+        ? {
+            kind: 'retry',
+            error: name,
+            throttled: isThrottle(name),
+            outcomeUnknown: isOutcomeUnknown(error),
+            timedOut:
+              isCallTimeout(error) ||
+              (error instanceof Error && error.name === 'TimeoutError' && isOutcomeUnknown(error)),
+          }
         : {
             kind: 'fatal',
             code,
@@ -75,6 +92,6 @@ export async function publish(
       return { kind: 'ok', shardId: r.ShardId, sequenceNumber: r.SequenceNumber };
     }
     const error = r.ErrorCode ?? 'InternalFailure';
-    return { kind: 'retry', error, throttled: isThrottle(error) };
+    return { kind: 'retry', error, throttled: isThrottle(error), outcomeUnknown: false, timedOut: false };
   });
 }

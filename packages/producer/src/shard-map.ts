@@ -31,7 +31,10 @@ export class ShardMap {
     this.#logger = logger;
   }
 
-  /** Bumped on every successful refresh; lets callers tell whether a prediction predates one. */
+  /**
+   * Bumped when a refresh finds different open shards; lets callers tell whether a prediction was made
+   * with the current map (a record that lands elsewhere then means the map is stale).
+   */
   get version(): number {
     return this.#version;
   }
@@ -55,6 +58,17 @@ export class ShardMap {
       .filter((s) => s.open)
       .map((s) => ({ shardId: s.shardId, hashKeyRange: s.hashKeyRange }))
       .sort((a, b) => (a.hashKeyRange.startingHashKey < b.hashKeyRange.startingHashKey ? -1 : 1));
+    const same =
+      open.length === this.#shards.length &&
+      open.every((shard, i) => {
+        const known = this.#shards[i]!;
+        return (
+          known.shardId === shard.shardId &&
+          known.hashKeyRange.startingHashKey === shard.hashKeyRange.startingHashKey &&
+          known.hashKeyRange.endingHashKey === shard.hashKeyRange.endingHashKey
+        );
+      });
+    if (same && this.#version > 0) return;
     this.#shards = open;
     this.#version++;
     this.#logger.debug('shard map loaded', { streamName: this.#streamName, openShards: open.length });

@@ -6,7 +6,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 export interface OwnClientTimeouts {
   /** Connection establishment limit, ms. */
   readonly connectionTimeoutMs: number;
-  /** Limit for a whole request once connected, ms. */
+  /** Limit for a whole request attempt, counted from its start (connection included), ms. */
   readonly requestTimeoutMs: number;
 }
 

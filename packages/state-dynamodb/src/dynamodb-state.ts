@@ -68,9 +68,16 @@ export interface DynamoDBStateOptions {
   readonly clientConfig?: DynamoDBClientConfig;
   /** Retries of throttled and failed requests. */
   readonly retry?: RetryOptions;
-  /** Connection timeout of a client the adapter creates, ms. Default 3000. */
+  /**
+   * Connection timeout of a client the adapter creates, ms. Default 3000: below the lease renewal
+   * interval (failoverTime / 3 ≈ 3.3 s for the consumer's default 10 s failover time).
+   */
   readonly connectionTimeoutMs?: number;
-  /** Request timeout of a client the adapter creates, ms. Default 5000. */
+  /**
+   * Limit of one request attempt of a client the adapter creates, connection included, ms. Default
+   * 5000 (failoverTime / 2): a hung attempt ends with time left for a retry before the lease could
+   * expire. A timed-out write is an unknown outcome, settled by a re-read.
+   */
   readonly requestTimeoutMs?: number;
   /**
    * Parallel scan segments used by `listLeases` (1–64). Default 1. More segments list a large
@@ -106,6 +113,14 @@ interface WritePlan {
 
 type AttemptResult<T> = { ok: true; output: T } | { ok: false; kind: FailureKind; error: unknown };
 
+/**
+ * Default timeouts of a client the adapter creates, derived from the consumer's default failover
+ * time (10 s; leases renewed every failoverTime / 3 ≈ 3.3 s). A connection that cannot be made is
+ * given up (3 s) before the next renewal is due, and one attempt, connection included, ends (5 s =
+ * failoverTime / 2) early enough for a retry, or the re-read that settles an unknown outcome, to
+ * finish before other workers may consider the lease expired. With a shorter failover time, lower
+ * both in proportion.
+ */
 const DEFAULT_CONNECTION_TIMEOUT_MS = 3000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 

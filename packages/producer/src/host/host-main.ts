@@ -2,8 +2,10 @@
  * Entry of the background host process (forked by the process runner). It owns the buffer: records
  * arrive packed over IPC, acknowledgements go back per PutRecords response. Credentials are asked
  * from the parent and refreshed before they expire. When the channel breaks (the parent exited or was
- * killed), it flushes what it holds within `orphanFlushTimeout`, then exits. Terminal signals sent to
- * the process group (Ctrl-C) are ignored: the host is detached and ends by its channel.
+ * killed: a `'disconnect'`, or a failed send such as `EPIPE`), it stops talking to the parent, sends
+ * what it holds (records still expire after `recordTtl`; the whole flush is capped by
+ * `orphanFlushTimeout`), then exits. Terminal signals sent to the process group (Ctrl-C) are ignored:
+ * the host is detached and ends by its channel.
  */
 
 import { ErrorCode, isKinesisTsError, type Logger, silentLogger } from '@kinesis-ts/core';
@@ -26,8 +28,57 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});
 
+/** Set once a send to the parent failed or the channel closed: nothing is sent to it any more. */
+let silenced = false;
+/** Set once the channel closed: the host flushes what it holds and exits. */
+let orphaned = false;
+/** Fallback after a failed send, in case no `'disconnect'` follows (it always should). */
+let silencedTimer: NodeJS.Timeout | undefined;
+
+/** How long to wait for the channel's end of file after a failed send before flushing anyway. */
+const DISCONNECT_AFTER_SEND_FAILURE_MS = 5000;
+
+/**
+ * Stops talking to a parent that is gone. The channel stays open for reading: messages the parent
+ * wrote before it died (records `accepted()` already covered) are still buffered in it, and are read
+ * before the end of file that raises `'disconnect'`, which starts the orphan flush.
+ */
+function silence(reason: string): void {
+  if (silenced) return;
+  silenced = true;
+  silencedTimer = setTimeout(
+    () => becomeOrphan(`no disconnect after: ${reason}`),
+    DISCONNECT_AFTER_SEND_FAILURE_MS,
+  );
+}
+
+/**
+ * Sends to the parent unless it is gone. Always with a callback: a send that fails because the parent
+ * died (`EPIPE`, `ERR_IPC_CHANNEL_CLOSED`) is reported there instead of as an unhandled `'error'` event
+ * that would kill this process with the records it holds.
+ */
 function post(message: ChildMessage): void {
-  if (process.connected) process.send?.(message);
+  if (silenced || !process.connected || process.send === undefined) return;
+  try {
+    process.send(message, (error: Error | null) => {
+      if (error) onSendError(error);
+    });
+  } catch (error) {
+    onSendError(error);
+  }
+}
+
+/** Errors that mean the channel to the parent is gone. */
+const CHANNEL_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED']);
+
+function onSendError(error: unknown): void {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (!process.connected || (typeof code === 'string' && CHANNEL_GONE.has(code))) {
+    silence(`send failed: ${String(code ?? error)}`);
+    return;
+  }
+  // Not a dead parent (e.g. a message that cannot be serialized): say so where a human can see it.
+  process.stderr.write(`[kinesis-ts producer host] could not send to the producer: ${String(error)}\n`);
 }
 
 let pipeline: ProducerPipeline | undefined;
@@ -38,14 +89,33 @@ let cached: Credentials | undefined;
 let refreshing: Promise<Credentials> | undefined;
 let refreshTimer: NodeJS.Timeout | undefined;
 
+/** How long the parent may take to answer a credentials request (the producer's `requestTimeout`). */
+let credentialsTimeout = 10_000;
+
 function askParent(): Promise<Credentials> {
   return new Promise<Credentials>((resolve, reject) => {
-    if (!process.connected) {
+    if (silenced || !process.connected) {
       reject(new Error('credentials unavailable: the producer process is gone'));
       return;
     }
     const id = ++rid;
-    credentialRequests.set(id, { resolve, reject });
+    // A provider in the parent that never answers must not hold every later request: give up, and the
+    // next request asks again.
+    const timer = setTimeout(() => {
+      credentialRequests.delete(id);
+      reject(new Error(`credentials not answered within ${credentialsTimeout} ms`));
+    }, credentialsTimeout);
+    timer.unref();
+    credentialRequests.set(id, {
+      resolve: (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      },
+      reject: (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    });
     post({ t: 'credentials', rid: id });
   });
 }
@@ -104,12 +174,19 @@ function onMessage(message: ParentMessage): void {
   switch (message.t) {
     case 'init': {
       orphanFlushTimeout = message.orphanFlushTimeout;
-      const client = createKinesisClient({
-        ...(message.client.region === undefined ? {} : { region: message.client.region }),
-        ...(message.client.endpoint === undefined ? {} : { endpoint: message.client.endpoint }),
-        ...(message.client.maxAttempts === undefined ? {} : { maxAttempts: message.client.maxAttempts }),
-        credentials: credentialProvider,
-      });
+      credentialsTimeout = message.options.requestTimeout;
+      const client = createKinesisClient(
+        {
+          ...(message.client.region === undefined ? {} : { region: message.client.region }),
+          ...(message.client.endpoint === undefined ? {} : { endpoint: message.client.endpoint }),
+          ...(message.client.maxAttempts === undefined ? {} : { maxAttempts: message.client.maxAttempts }),
+          credentials: credentialProvider,
+        },
+        {
+          connectionTimeout: message.options.connectionTimeout,
+          requestTimeout: message.options.requestTimeout,
+        },
+      );
       pipeline = new ProducerPipeline(
         sdkKinesisApi(client),
         message.options,
@@ -157,10 +234,25 @@ function onMessage(message: ParentMessage): void {
 
 process.on('message', onMessage);
 
-process.on('disconnect', () => {
+/**
+ * The parent is gone: stop talking to it, fail what waits for it, send everything held (bounded by
+ * `recordTtl` per record and `orphanFlushTimeout` overall), then exit.
+ */
+function becomeOrphan(reason: string): void {
+  if (orphaned) return;
+  orphaned = true;
+  silenced = true;
+  if (silencedTimer !== undefined) clearTimeout(silencedTimer);
   for (const waiting of credentialRequests.values())
-    waiting.reject(new Error('the producer process is gone'));
+    waiting.reject(new Error(`the producer process is gone (${reason})`));
   credentialRequests.clear();
+  if (process.connected) {
+    try {
+      process.disconnect();
+    } catch {
+      // already closing
+    }
+  }
   const deadline = setTimeout(() => process.exit(0), orphanFlushTimeout);
   const done = pipeline === undefined ? Promise.resolve() : pipeline.close();
   done.then(
@@ -170,4 +262,10 @@ process.on('disconnect', () => {
     },
     () => process.exit(1),
   );
-});
+}
+
+process.on('disconnect', () => becomeOrphan('channel closed'));
+// A channel error without a callback lands here: never let it crash the process that holds the records.
+process.on('error', (error: NodeJS.ErrnoException) =>
+  silence(`process error: ${error.code ?? error.message}`),
+);

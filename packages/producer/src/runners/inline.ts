@@ -3,6 +3,7 @@
  */
 
 import type { Clock, Logger } from '@kinesis-ts/core';
+import type { RecordFailure } from '../errors.js';
 import type { KinesisApi } from '../kinesis-api.js';
 import { type IncomingRecord, type PipelineOptions, ProducerPipeline, type StreamInfo } from '../pipeline.js';
 import type { Runner, RunnerCallbacks } from './runner.js';
@@ -70,5 +71,9 @@ export class InlineRunner implements Runner {
 
   close(): Promise<void> {
     return this.#pipeline.close();
+  }
+
+  abort(failure: RecordFailure): void {
+    this.#pipeline.abort({ ...failure, context: { ...failure.context } });
   }
 }

@@ -6,6 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { ErrorCode, KinesisTsError, type Logger } from '@kinesis-ts/core';
+import type { RecordFailure } from '../errors.js';
 import {
   type ChildMessage,
   type HostClientSettings,
@@ -237,6 +238,14 @@ export class ProcessRunner implements Runner {
     const child = this.#child;
     if (child === undefined) return;
     await this.#request(child, 'flush', upToId);
+  }
+
+  abort(_failure: RecordFailure): void {
+    // The producer fails what it holds itself; the host must not send those records afterwards.
+    this.#closed = true;
+    const child = this.#child;
+    if (child === undefined) return;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@
  */
 
 import type { RecordAck } from '../acks.js';
+import type { RecordFailure } from '../errors.js';
 import type { ProducerEvent } from '../events.js';
 import type { IncomingRecord, StreamInfo } from '../pipeline.js';
 
@@ -26,4 +27,9 @@ export interface Runner {
   flush(upToId?: number): Promise<void>;
   /** Flushes and stops the host. */
   close(): Promise<void>;
+  /**
+   * Stops at once without flushing (`close()` ran out of time or was aborted): records not yet
+   * settled are given up (`failure`); requests in flight may still land. Idempotent.
+   */
+  abort(failure: RecordFailure): void;
 }

@@ -6,6 +6,7 @@
 import { effectiveHashKey, type HashKeyRange, MAX_HASH_KEY, MAX_RECORD_SIZE_BYTES } from '@kinesis-ts/core';
 import type {
   KinesisApi,
+  KinesisCallOptions,
   PutRecordsEntry,
   PutRecordsResultEntry,
   ShardInfo,
@@ -52,6 +53,12 @@ export class FakeKinesis implements KinesisApi {
   gate: Promise<void> | undefined;
   /** When set, PutRecords answers after this many (timer) milliseconds. */
   latency: (() => number) | undefined;
+  /** When set, ListShards answers after this many (timer) milliseconds. */
+  listShardsDelay: number | undefined;
+  /** When set, DescribeStreamSummary waits for it before answering. */
+  describeGate: Promise<void> | undefined;
+  /** The abort signals PutRecords calls received, in call order. */
+  readonly putSignals: (AbortSignal | undefined)[] = [];
   #seq = 0n;
 
   constructor(options: { streamName?: string; shards?: number; maxRecordSizeBytes?: number } = {}) {
@@ -67,11 +74,14 @@ export class FakeKinesis implements KinesisApi {
   }
 
   async describeStream(streamName: string): Promise<StreamSummary> {
+    if (this.describeGate !== undefined) await this.describeGate;
     this.#check(streamName);
     return { maxRecordSizeBytes: this.maxRecordSizeBytes ?? MAX_RECORD_SIZE_BYTES, status: 'ACTIVE' };
   }
 
   async listShards(streamName: string): Promise<ShardInfo[]> {
+    if (this.listShardsDelay !== undefined)
+      await new Promise((resolve) => setTimeout(resolve, this.listShardsDelay));
     this.#check(streamName);
     this.listShardsCalls++;
     return this.shards.map((s) => ({ ...s }));
@@ -92,9 +102,11 @@ export class FakeKinesis implements KinesisApi {
   async putRecords(
     streamName: string,
     entries: readonly PutRecordsEntry[],
+    options?: KinesisCallOptions,
   ): Promise<readonly PutRecordsResultEntry[]> {
     const call = this.calls.length;
     this.calls.push({ at: Date.now(), entries: [...entries] });
+    this.putSignals.push(options?.abortSignal);
     if (this.gate !== undefined) await this.gate;
     const latency = this.latency?.();
     if (latency !== undefined) await new Promise((resolve) => setTimeout(resolve, latency));
