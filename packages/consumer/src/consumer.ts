@@ -20,6 +20,7 @@ import {
   ValidationError,
 } from '@kinesis-ts/core';
 import { MemoryState } from '@kinesis-ts/state-memory';
+import { boundedKinesisApi } from './bounded-kinesis-api.js';
 import { Coordinator, startPositionFor } from './coordinator.js';
 import { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
 import type { WorkerFanOutConfig } from './fan-out/fan-out-factory.js';
@@ -257,7 +258,10 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
       this.#client = createKinesisClient(o.clientConfig, o.credentials);
       this.#ownClient = true;
     }
-    this.#api = o.kinesisApi ?? sdkKinesisApi(this.#client);
+    this.#api = boundedKinesisApi(o.kinesisApi ?? sdkKinesisApi(this.#client), {
+      timeoutMs: o.requestTimeoutMs,
+      clock: o.clock,
+    });
     if (o.fanOut !== null) {
       this.#fanOut = await startFanOut({
         client: this.#client,

@@ -29,6 +29,9 @@ export function createKinesisClient(
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+      // A host that does not accept the connection fails fast; each call is also bounded as a whole
+      // (requestTimeoutMs, see bounded-kinesis-api.ts).
+      connectionTimeout: 3000,
     }),
     ...config,
     ...(credentials === undefined ? {} : { credentials }),

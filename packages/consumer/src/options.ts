@@ -107,6 +107,12 @@ export interface KinesisConsumerOptions {
    * (e.g. a table with the wrong key) rejects at once. Default 60,000 ms.
    */
   readonly startTimeoutMs?: number;
+  /**
+   * Longest wait for one Kinesis call (ListShards, GetShardIterator, GetRecords), whichever client
+   * makes it (yours included): a call that has not answered is aborted and retried like any transient
+   * failure. Default 10,000 ms.
+   */
+  readonly requestTimeoutMs?: number;
   /** When checkpoints are written. Default `{ records: 1000, ms: 5000 }`. */
   readonly checkpointInterval?: CheckpointInterval;
   /** Shortest gap between two GetRecords calls of a shard. Default 200 ms; never below 200. */
@@ -169,6 +175,7 @@ export interface ResolvedConsumerOptions {
   readonly handoffTimeoutMs: number;
   readonly stateTimeoutMs: number;
   readonly startTimeoutMs: number;
+  readonly requestTimeoutMs: number;
   readonly checkpointRecords: number;
   readonly checkpointMs: number;
   readonly minPollIntervalMs: number;
@@ -360,6 +367,7 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
     handoffTimeoutMs: integer(options, 'handoffTimeoutMs', failoverTimeMs, 1),
     stateTimeoutMs,
     startTimeoutMs: integer(options, 'startTimeoutMs', 60_000, 1),
+    requestTimeoutMs: integer(options, 'requestTimeoutMs', 10_000, 1),
     checkpointRecords: integer(cp, 'records', 1000, 1),
     checkpointMs: integer(cp, 'ms', 5000, 1),
     minPollIntervalMs,

@@ -380,6 +380,7 @@ export class ShardSession {
         maxRecordsPerCall: options.maxRecordsPerCall,
         minFetchRecords: this.#sentMinFetch,
         heartbeatIntervalMs: Math.max(50, Math.floor(options.heartbeatTimeoutMs / 5)),
+        requestTimeoutMs: options.requestTimeoutMs,
       },
       client: setup.client,
       credentials: setup.credentials,

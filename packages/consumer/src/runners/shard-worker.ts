@@ -3,8 +3,10 @@
  * one message per fetched batch. The same code runs inline and as one lane of a pooled process or
  * thread (see `worker-host.ts`).
  */
+
 import { type Clock, isKinesisTsError, systemClock } from '@kinesis-ts/core';
 import { packRecords } from '../batch-codec.js';
+import { boundedKinesisApi } from '../bounded-kinesis-api.js';
 import type { WorkerFanOutConfig } from '../fan-out/fan-out-factory.js';
 import type { KinesisApi } from '../kinesis-api.js';
 import type { RecordSourceObserver, ShardReadSpec, ShardRecordSource } from '../record-source.js';
@@ -109,7 +111,11 @@ export function runShardWorker(options: ShardWorkerOptions): Promise<void> {
   };
 
   const loop = async (start: StartMessage): Promise<void> => {
-    const api = options.apiFactory(start.client, start.credentials === null ? null : credentialProvider);
+    const built = options.apiFactory(start.client, start.credentials === null ? null : credentialProvider);
+    const api =
+      start.reader.requestTimeoutMs === undefined
+        ? built
+        : boundedKinesisApi(built, { timeoutMs: start.reader.requestTimeoutMs, clock });
     const observer: RecordSourceObserver = {
       throttled: (backoffMs) => port.send({ type: 'throttled', backoffMs }),
       log: (level, message, context) => port.send({ type: 'log', level, message, context }),

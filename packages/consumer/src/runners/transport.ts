@@ -37,6 +37,8 @@ export interface WorkerReaderConfig {
   readonly minFetchRecords: number;
   /** How often the worker sends a heartbeat. */
   readonly heartbeatIntervalMs: number;
+  /** Longest wait for one Kinesis call (GetShardIterator, GetRecords, ListShards); absent: unbounded. */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 /** Main → worker. */
