@@ -48,7 +48,12 @@ describe('boundedKinesisApi', () => {
     expect(page.Shards).toHaveLength(1);
     expect(vi.getTimerCount()).toBe(0);
     const signals: AbortSignal[] = [];
-    const hanging = boundedKinesisApi({ ...fake, getRecords: never(signals) } as KinesisApi, {
+    const api: KinesisApi = {
+      getShardIterator: (input) => fake.getShardIterator(input),
+      listShards: (input) => fake.listShards(input),
+      getRecords: never(signals),
+    };
+    const hanging = boundedKinesisApi(api, {
       timeoutMs: 1000,
       clock: systemClock,
     });
@@ -66,10 +71,10 @@ describe('boundedKinesisApi', () => {
     for (let i = 0; i < 5; i++) fake.put('s', shard!.shardId, `k${i}`, `${i}`);
     const real = fake.getRecords.bind(fake);
     let hung = 0;
-    fake.getRecords = (input, signal) => {
+    vi.spyOn(fake, 'getRecords').mockImplementation((input) => {
       if (hung++ === 0) return new Promise(() => {});
-      return real(input, signal);
-    };
+      return real(input);
+    });
     const c = new KinesisConsumer({
       streamName: 's',
       runner: 'inline',

@@ -5,7 +5,7 @@
  * treats as a transient failure (retried with backoff; GetRecords and GetShardIterator have no side
  * effects, so nothing is lost or duplicated by giving up on one).
  */
-import { type Clock, ErrorCode, KinesisTsError } from '@kinesis-ts/core';
+import { type Clock, ErrorCode, KinesisTsError, withDeadline } from '@kinesis-ts/core';
 import type { KinesisApi } from './kinesis-api.js';
 
 /** Options of {@link boundedKinesisApi}. */
@@ -22,50 +22,19 @@ function bounded<T>(
   signal: AbortSignal | undefined,
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  if (signal?.aborted) return call(signal);
   const { clock, timeoutMs } = options;
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const finish = (): void => {
-      settled = true;
-      clock.clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const timer = clock.setTimeout(() => {
-      if (settled) return;
-      finish();
-      const error = new KinesisTsError(
-        ErrorCode.TIMEOUT,
-        `${operation} did not answer within ${timeoutMs} ms`,
-        {
+  return withDeadline(
+    {
+      clock,
+      timeoutMs,
+      signal,
+      timeoutError: () =>
+        new KinesisTsError(ErrorCode.TIMEOUT, `${operation} did not answer within ${timeoutMs} ms`, {
           context: { operation, timeoutMs },
-        },
-      );
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
-    let pending: Promise<T>;
-    try {
-      pending = call(controller.signal);
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    pending.then(
-      (value) => {
-        if (settled) return;
-        finish();
-        resolve(value);
-      },
-      (error: unknown) => {
-        if (settled) return;
-        finish();
-        reject(error);
-      },
-    );
-  });
+        }),
+    },
+    call,
+  );
 }
 
 /** Wraps `api` so every call gives up after `options.timeoutMs` with a typed `TIMEOUT` error. */

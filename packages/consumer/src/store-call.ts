@@ -12,6 +12,7 @@ import {
   type KinesisTsError,
   type LeaseScope,
   StateStoreError,
+  withDeadline,
 } from '@kinesis-ts/core';
 
 /** What a bounded store call needs. */
@@ -38,41 +39,21 @@ export function callStore<T>(
   shardId?: string,
 ): Promise<T> {
   const { clock, timeoutMs, scope } = options;
-  const abort = new AbortController();
-  return new Promise<T>((resolve, reject) => {
-    let done = false;
-    const timer = clock.setTimeout(() => {
-      if (done) return;
-      done = true;
-      const error = new StateStoreError(
-        ErrorCode.TIMEOUT,
-        `${what} did not answer within ${timeoutMs} ms (state store call timeout)`,
-        { context: { ...scope, ...(shardId === undefined ? {} : { shardId }), timeoutMs } },
-      );
-      abort.abort(error);
-      reject(error);
-    }, timeoutMs);
-    let pending: Promise<T>;
-    try {
-      pending = call(abort.signal);
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    pending.then(
-      (value) => {
-        if (done) return;
-        done = true;
-        clock.clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        if (done) return;
-        done = true;
-        clock.clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  return withDeadline(
+    {
+      clock,
+      timeoutMs,
+      timeoutError: () =>
+        new StateStoreError(
+          ErrorCode.TIMEOUT,
+          `${what} did not answer within ${timeoutMs} ms (state store call timeout)`,
+          {
+            context: { ...scope, ...(shardId === undefined ? {} : { shardId }), timeoutMs },
+          },
+        ),
+    },
+    call,
+  );
 }
 
 /** Wraps anything an adapter threw in a typed error (kinesis-ts errors pass through, `cause` kept). */

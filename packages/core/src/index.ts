@@ -16,6 +16,7 @@ export {
   type BuiltAggregate,
 } from './aggregation-builder.js';
 export { type Clock, ManualClock, sleep, systemClock, type TimerHandle } from './clock.js';
+export { type DeadlineOptions, withDeadline } from './deadline.js';
 export {
   ErrorCode,
   type ErrorContext,

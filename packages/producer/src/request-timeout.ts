@@ -3,7 +3,7 @@
  * aborts the call's signal and rejects, whether or not the client honours the signal.
  */
 
-import { type Clock, ErrorCode, isKinesisTsError, KinesisTsError } from '@kinesis-ts/core';
+import { type Clock, ErrorCode, isKinesisTsError, KinesisTsError, withDeadline } from '@kinesis-ts/core';
 
 /**
  * Runs `call` with an `AbortSignal` that aborts after `timeoutMs` on `clock`. Rejects with a
@@ -16,44 +16,17 @@ export function callWithTimeout<T>(
   operation: string,
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const controller = new AbortController();
-  return new Promise<T>((resolve, reject) => {
-    let done = false;
-    const timer = clock.setTimeout(
-      () => {
-        if (done) return;
-        done = true;
-        const error = new KinesisTsError(
-          ErrorCode.TIMEOUT,
-          `${operation} did not answer within ${timeoutMs} ms`,
-          { context: { operation, timeoutMs } },
-        );
-        controller.abort(error);
-        reject(error);
-      },
-      Math.max(0, timeoutMs),
-    );
-    let pending: Promise<T>;
-    try {
-      pending = call(controller.signal);
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    pending.then(
-      (value) => {
-        if (done) return;
-        done = true;
-        clock.clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        if (done) return;
-        done = true;
-        clock.clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  return withDeadline(
+    {
+      clock,
+      timeoutMs,
+      timeoutError: () =>
+        new KinesisTsError(ErrorCode.TIMEOUT, `${operation} did not answer within ${timeoutMs} ms`, {
+          context: { operation, timeoutMs },
+        }),
+    },
+    call,
+  );
 }
 
 /** True for the error {@link callWithTimeout} rejects with. */
