@@ -2,6 +2,8 @@
  * What the producer reports about its work, for metrics and logs.
  */
 
+import type { SpoolEvent } from './spool/spool-events.js';
+
 /** Something the producer did; delivered to the `onEvent` option. */
 export type ProducerEvent =
   | {
@@ -31,7 +33,8 @@ export type ProducerEvent =
       readonly type: 'shardMapRefreshed';
       /** Open shards after the refresh. */
       readonly openShards: number;
-    };
+    }
+  | SpoolEvent;
 
 /** Running totals the producer keeps from its events. */
 export interface ProducerStats {

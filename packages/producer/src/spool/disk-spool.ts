@@ -1,0 +1,496 @@
+/**
+ * The disk spool: an append-only write-ahead log of records in segment files, with a per-segment
+ * acknowledgement file. Records are appended in batches (one write per batch; with `fsync: 'always'`
+ * one fdatasync per group of batches written together) and marked settled once their outcome is
+ * known; a segment whose records have all settled is deleted. `open()` takes the directory's lock and
+ * returns the records a previous producer left unsettled, in the order they were written.
+ *
+ * All file I/O runs in one serial loop, so writes, acknowledgement marks and deletions never race.
+ */
+
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type Clock,
+  ErrorCode,
+  KinesisTsError,
+  LifecycleError,
+  type Logger,
+  type TimerHandle,
+} from '@kinesis-ts/core';
+import type { SpoolEvent } from './spool-events.js';
+import {
+  decodeAcks,
+  decodeRecord,
+  encodeAcks,
+  encodeRecords,
+  recordFrameSize,
+  SEGMENT_HEADER,
+  type SpooledRecord,
+  scanFrames,
+} from './spool-format.js';
+import { acquireSpoolLock, type SpoolLock } from './spool-lock.js';
+import type { ResolvedSpoolOptions } from './spool-options.js';
+
+/** A record to append (the spool assigns its sequence number). */
+export type NewRecord = Omit<SpooledRecord, 'seq'>;
+
+/** What `append()` returns. */
+export interface Appended {
+  /** Sequence number of the first record; the others follow consecutively. */
+  readonly firstSeq: number;
+  /** Resolves once every record is written (and synced with `fsync: 'always'`); rejects with `SPOOL_IO_FAILED`. */
+  readonly written: Promise<void>;
+}
+
+interface Segment {
+  readonly firstSeq: number;
+  readonly name: string;
+  bytes: number;
+  ackBytes: number;
+  /** Records written to it and not yet settled. */
+  live: number;
+  /** Settled sequence numbers whose marks are not yet written. */
+  acks: number[];
+}
+
+interface Chunk {
+  readonly buf: Buffer;
+  readonly firstSeq: number;
+  readonly count: number;
+  readonly done: (error?: Error) => void;
+}
+
+const SEGMENT_NAME = /^seg-(\d{16})\.log$/;
+const ACKS_SUFFIX = '.acks';
+
+function segmentName(firstSeq: number): string {
+  return `seg-${String(firstSeq).padStart(16, '0')}.log`;
+}
+
+/** Dependencies of a {@link DiskSpool}. */
+export interface DiskSpoolDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly onEvent: (event: SpoolEvent) => void;
+}
+
+/** An append-only, checksummed, size-bounded record log in one directory. */
+export class DiskSpool {
+  readonly #o: ResolvedSpoolOptions;
+  readonly #deps: DiskSpoolDeps;
+  #lock: SpoolLock | undefined;
+  #segments: Segment[] = [];
+  readonly #segmentOf = new Map<number, Segment>();
+  #active: Segment | undefined;
+  #handle: FileHandle | undefined;
+  #dirty = false;
+  #syncTimer: TimerHandle | undefined;
+  #syncDue = false;
+  #nextSeq = 1;
+  #bytes = 0;
+  #live = 0;
+  #queue: Chunk[] = [];
+  #loop: Promise<void> | undefined;
+  #again = false;
+  #full = false;
+  #failed: KinesisTsError | undefined;
+  #closed = false;
+
+  constructor(options: ResolvedSpoolOptions, deps: DiskSpoolDeps) {
+    this.#o = options;
+    this.#deps = deps;
+  }
+
+  /** Bytes the spool's files take now. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Records written and not yet settled. */
+  get liveRecords(): number {
+    return this.#live;
+  }
+
+  /** The pid whose stale lock `open()` took over, if any. */
+  get staleLockPid(): number | undefined {
+    return this.#lock?.tookOver?.pid;
+  }
+
+  #io(action: string, error: unknown): KinesisTsError {
+    return new KinesisTsError(
+      ErrorCode.SPOOL_IO_FAILED,
+      `spool ${this.#o.dir}: cannot ${action}: ${String(error)}`,
+      {
+        cause: error,
+        context: { dir: this.#o.dir },
+      },
+    );
+  }
+
+  /**
+   * Creates the directory if needed, takes its lock (`SPOOL_LOCKED` if a live process holds it) and
+   * reads what it holds. Returns the unsettled records in write order; checksum failures are skipped
+   * and reported as `spoolCorrupt` events.
+   */
+  async open(): Promise<SpooledRecord[]> {
+    const dir = this.#o.dir;
+    try {
+      await fs.mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw this.#io('create the directory', error);
+    }
+    this.#lock = await acquireSpoolLock(dir);
+    try {
+      return await this.#recover();
+    } catch (error) {
+      await this.#lock.release().catch(() => {});
+      this.#lock = undefined;
+      throw error instanceof KinesisTsError ? error : this.#io('read the spool', error);
+    }
+  }
+
+  async #recover(): Promise<SpooledRecord[]> {
+    const dir = this.#o.dir;
+    const names = await fs.readdir(dir);
+    const present = new Set(names);
+    const firsts = names
+      .map((n) => SEGMENT_NAME.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    for (const name of names) {
+      if (name.endsWith(ACKS_SUFFIX) && !present.has(name.slice(0, -ACKS_SUFFIX.length)))
+        await fs.rm(join(dir, name), { force: true });
+    }
+    const recovered: SpooledRecord[] = [];
+    let maxSeq = 0;
+    for (const firstSeq of firsts) {
+      const name = segmentName(firstSeq);
+      maxSeq = Math.max(maxSeq, firstSeq);
+      const segment: Segment = { firstSeq, name, bytes: 0, ackBytes: 0, live: 0, acks: [] };
+      const acked = new Set<number>();
+      if (present.has(name + ACKS_SUFFIX)) {
+        const ackBuf = await fs.readFile(join(dir, name + ACKS_SUFFIX));
+        segment.ackBytes = ackBuf.length;
+        this.#reportSkips(
+          name + ACKS_SUFFIX,
+          scanFrames(ackBuf, 0, (body) => {
+            for (const seq of decodeAcks(body) ?? []) acked.add(seq);
+          }),
+        );
+      }
+      const buf = await fs.readFile(join(dir, name));
+      segment.bytes = buf.length;
+      const headerOk =
+        buf.length >= SEGMENT_HEADER.length && buf.subarray(0, SEGMENT_HEADER.length).equals(SEGMENT_HEADER);
+      if (!headerOk) {
+        const torn = buf.length < SEGMENT_HEADER.length && SEGMENT_HEADER.subarray(0, buf.length).equals(buf);
+        if (buf.length > 0)
+          this.#event({
+            type: 'spoolCorrupt',
+            file: name,
+            offset: 0,
+            bytes: Math.min(buf.length, SEGMENT_HEADER.length),
+            reason: torn ? 'torn-tail' : 'bad-header',
+          });
+      }
+      const skips = scanFrames(buf, Math.min(buf.length, SEGMENT_HEADER.length), (body) => {
+        const record = decodeRecord(body);
+        if (record === undefined) return;
+        maxSeq = Math.max(maxSeq, record.seq);
+        if (acked.has(record.seq) || this.#segmentOf.has(record.seq)) return;
+        recovered.push(record);
+        this.#segmentOf.set(record.seq, segment);
+        segment.live++;
+      });
+      this.#reportSkips(name, skips);
+      this.#segments.push(segment);
+      this.#bytes += segment.bytes + segment.ackBytes;
+      this.#live += segment.live;
+    }
+    this.#nextSeq = maxSeq + 1;
+    for (const segment of [...this.#segments]) if (segment.live === 0) await this.#delete(segment);
+    this.#event({
+      type: 'spoolRecovered',
+      dir,
+      records: recovered.length,
+      segments: firsts.length,
+      staleLockPid: this.#lock?.tookOver?.pid,
+    });
+    return recovered;
+  }
+
+  #reportSkips(file: string, skips: ReturnType<typeof scanFrames>): void {
+    for (const s of skips)
+      this.#event({ type: 'spoolCorrupt', file, offset: s.offset, bytes: s.bytes, reason: s.reason });
+  }
+
+  #event(event: SpoolEvent): void {
+    try {
+      this.#deps.onEvent(event);
+    } catch (error) {
+      this.#deps.logger.warn('spool event hook threw', { error: String(error) });
+    }
+  }
+
+  /**
+   * Appends records (sequence numbers assigned now, consecutively). Batches larger than a segment are
+   * split. When the spool is full, the write waits until settled records free space.
+   */
+  append(records: readonly NewRecord[]): Appended {
+    const firstSeq = this.#nextSeq;
+    this.#nextSeq += records.length;
+    if (this.#closed || this.#failed !== undefined || this.#lock === undefined) {
+      const error =
+        this.#failed ??
+        new LifecycleError(
+          this.#closed ? ErrorCode.CLOSED : ErrorCode.NOT_STARTED,
+          `spool ${this.#o.dir} is not open`,
+        );
+      return { firstSeq, written: Promise.reject(error) };
+    }
+    const promises: Promise<void>[] = [];
+    let start = 0;
+    while (start < records.length) {
+      let end = start;
+      let size = 0;
+      while (
+        end < records.length &&
+        (end === start || size + recordFrameSize(records[end]!) <= this.#o.segmentBytes)
+      ) {
+        size += recordFrameSize(records[end]!);
+        end++;
+      }
+      const seq0 = firstSeq + start;
+      const slice = records.slice(start, end).map((r, i) => ({ ...r, seq: seq0 + i }));
+      const buf = encodeRecords(slice);
+      promises.push(
+        new Promise<void>((resolve, reject) => {
+          this.#queue.push({
+            buf,
+            firstSeq: seq0,
+            count: end - start,
+            done: (error) => (error ? reject(error) : resolve()),
+          });
+        }),
+      );
+      start = end;
+    }
+    this.#kick();
+    const written = Promise.all(promises).then(() => undefined);
+    return { firstSeq, written };
+  }
+
+  /** Marks records settled (acknowledged, or given up and reported); frees their segments when all settled. */
+  settle(seqs: readonly number[]): void {
+    let any = false;
+    for (const seq of seqs) {
+      const segment = this.#segmentOf.get(seq);
+      if (segment === undefined) continue;
+      this.#segmentOf.delete(seq);
+      segment.live--;
+      segment.acks.push(seq);
+      this.#live--;
+      any = true;
+    }
+    if (any) this.#kick();
+  }
+
+  #kick(): void {
+    if (this.#loop !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#loop = this.#run().finally(() => {
+      this.#loop = undefined;
+      if (this.#again) this.#kick();
+    });
+  }
+
+  async #run(): Promise<void> {
+    do {
+      this.#again = false;
+      try {
+        await this.#deleteSettled();
+        await this.#writeChunks();
+        await this.#writeAcks();
+        if (this.#syncDue) {
+          this.#syncDue = false;
+          await this.#sync();
+        }
+      } catch (error) {
+        this.#fail(error instanceof KinesisTsError ? error : this.#io('write', error));
+      }
+    } while (this.#again);
+  }
+
+  #fail(error: KinesisTsError): void {
+    this.#failed ??= error;
+    this.#deps.logger.error('spool I/O failed', { dir: this.#o.dir, error: String(error) });
+    for (const chunk of this.#queue.splice(0)) chunk.done(this.#failed);
+  }
+
+  #fits(size: number, taken: number): boolean {
+    return this.#bytes + size <= this.#o.maxBytes || (this.#live === 0 && taken === 0);
+  }
+
+  async #writeChunks(): Promise<void> {
+    const written: Chunk[] = [];
+    while (this.#queue.length > 0) {
+      const chunk = this.#queue[0]!;
+      const active = this.#active;
+      const rolling =
+        active === undefined ||
+        (active.bytes > SEGMENT_HEADER.length && active.bytes + chunk.buf.length > this.#o.segmentBytes);
+      const size = chunk.buf.length + (rolling ? SEGMENT_HEADER.length : 0);
+      if (!this.#fits(size, written.length)) {
+        // A settled active segment is only kept while it has room: drop it now to free space.
+        if (this.#active !== undefined && this.#active.live === 0 && written.length === 0) {
+          await this.#closeActive();
+          continue;
+        }
+        if (!this.#full) {
+          this.#full = true;
+          this.#event({ type: 'spoolFull', bytes: this.#bytes, maxBytes: this.#o.maxBytes });
+        }
+        break;
+      }
+      this.#full = false;
+      this.#queue.shift();
+      if (rolling) await this.#roll(chunk.firstSeq);
+      const segment = this.#active!;
+      await this.#handle!.write(chunk.buf, 0, chunk.buf.length, segment.bytes);
+      segment.bytes += chunk.buf.length;
+      this.#bytes += chunk.buf.length;
+      for (let i = 0; i < chunk.count; i++) this.#segmentOf.set(chunk.firstSeq + i, segment);
+      segment.live += chunk.count;
+      this.#live += chunk.count;
+      this.#dirty = true;
+      written.push(chunk);
+    }
+    if (written.length === 0) return;
+    if (this.#o.fsync === 'always') await this.#sync();
+    else this.#scheduleSync();
+    for (const chunk of written) chunk.done();
+  }
+
+  async #roll(firstSeq: number): Promise<void> {
+    await this.#closeActive();
+    const segment: Segment = {
+      firstSeq,
+      name: segmentName(firstSeq),
+      bytes: 0,
+      ackBytes: 0,
+      live: 0,
+      acks: [],
+    };
+    const handle = await fs.open(join(this.#o.dir, segment.name), 'wx');
+    this.#handle = handle;
+    this.#active = segment;
+    this.#segments.push(segment);
+    await handle.write(SEGMENT_HEADER, 0, SEGMENT_HEADER.length, 0);
+    segment.bytes = SEGMENT_HEADER.length;
+    this.#bytes += SEGMENT_HEADER.length;
+    // Make the new file's directory entry durable too (a power cut must not lose a synced segment).
+    await this.#syncDir();
+  }
+
+  async #syncDir(): Promise<void> {
+    let dirHandle: FileHandle | undefined;
+    try {
+      dirHandle = await fs.open(this.#o.dir, 'r');
+      await dirHandle.sync();
+    } catch (error) {
+      this.#deps.logger.debug('spool: directory fsync not supported', { error: String(error) });
+    } finally {
+      await dirHandle?.close();
+    }
+  }
+
+  async #closeActive(): Promise<void> {
+    const segment = this.#active;
+    const handle = this.#handle;
+    if (segment === undefined || handle === undefined) return;
+    if (this.#dirty) await handle.datasync();
+    this.#dirty = false;
+    await handle.close();
+    this.#active = undefined;
+    this.#handle = undefined;
+    if (segment.live === 0) await this.#delete(segment);
+  }
+
+  async #sync(): Promise<void> {
+    if (!this.#dirty || this.#handle === undefined) return;
+    this.#dirty = false;
+    await this.#handle.datasync();
+  }
+
+  #scheduleSync(): void {
+    if (this.#syncTimer !== undefined) return;
+    this.#syncTimer = this.#deps.clock.setTimeout(() => {
+      this.#syncTimer = undefined;
+      this.#syncDue = true;
+      this.#kick();
+    }, this.#o.syncInterval);
+  }
+
+  async #deleteSettled(): Promise<void> {
+    for (const segment of [...this.#segments]) {
+      if (segment.live === 0 && segment !== this.#active) await this.#delete(segment);
+    }
+  }
+
+  async #delete(segment: Segment): Promise<void> {
+    this.#segments = this.#segments.filter((s) => s !== segment);
+    segment.acks = [];
+    try {
+      await fs.rm(join(this.#o.dir, segment.name), { force: true });
+      await fs.rm(join(this.#o.dir, segment.name + ACKS_SUFFIX), { force: true });
+    } catch (error) {
+      this.#deps.logger.warn('spool: cannot delete a settled segment', {
+        segment: segment.name,
+        error: String(error),
+      });
+    }
+    this.#bytes -= segment.bytes + segment.ackBytes;
+  }
+
+  async #writeAcks(): Promise<void> {
+    for (const segment of this.#segments) {
+      if (segment.acks.length === 0) continue;
+      const buf = encodeAcks(segment.acks);
+      segment.acks = [];
+      try {
+        await fs.appendFile(join(this.#o.dir, segment.name + ACKS_SUFFIX), buf);
+        segment.ackBytes += buf.length;
+        this.#bytes += buf.length;
+      } catch (error) {
+        // A lost mark only means the record is sent again after a restart (a duplicate, never a loss).
+        this.#deps.logger.warn('spool: cannot write acknowledgement marks', {
+          segment: segment.name,
+          error: String(error),
+        });
+      }
+    }
+  }
+
+  /** Waits for pending writes, syncs, closes the files and releases the lock. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#loop !== undefined) await this.#loop;
+    if (this.#syncTimer !== undefined) this.#deps.clock.clearTimeout(this.#syncTimer);
+    this.#syncTimer = undefined;
+    for (const chunk of this.#queue.splice(0))
+      chunk.done(new LifecycleError(ErrorCode.CLOSED, `spool ${this.#o.dir} closed before the write`));
+    try {
+      await this.#closeActive();
+    } catch (error) {
+      this.#deps.logger.warn('spool: cannot close the active segment', { error: String(error) });
+    }
+    await this.#lock?.release().catch(() => {});
+    this.#lock = undefined;
+  }
+}
