@@ -54,7 +54,9 @@ describe('DiskSpool', () => {
   it('replays unsettled records in write order after a restart; settled ones and empty segments are gone', async () => {
     const a = make({ segmentBytes: 4096 });
     expect(await a.open()).toEqual([]);
-    const batches = [0, 1, 2, 3].map((b) => a.append(Array.from({ length: 50 }, (_, i) => rec(b * 50 + i, 40))));
+    const batches = [0, 1, 2, 3].map((b) =>
+      a.append(Array.from({ length: 50 }, (_, i) => rec(b * 50 + i, 40))),
+    );
     await Promise.all(batches.map((b) => b.written));
     expect(batches.map((b) => b.firstSeq)).toEqual([1, 51, 101, 151]);
     expect(segments().length).toBeGreaterThan(2);
