@@ -24,16 +24,21 @@ export interface LockOwner {
   readonly token: string;
 }
 
-/** Start time of a process from `/proc` (Linux), or `null` when unavailable. */
-export function processStartTime(pid: number): string | null {
+/** State (field 3) and start time (field 22) of a process from `/proc` (Linux); `undefined` elsewhere. */
+function procStat(pid: number): { state: string; startTime: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     // Field 2 (comm) may contain spaces and parentheses: count fields after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19] ?? null; // field 22 overall
+    return { state: rest[0] ?? '', startTime: rest[19] ?? '' };
   } catch {
-    return null;
+    return undefined;
   }
+}
+
+/** Start time of a process from `/proc` (Linux), or `null` when unavailable. */
+export function processStartTime(pid: number): string | null {
+  return procStat(pid)?.startTime ?? null;
 }
 
 /** Whether the recorded owner is still running (always true for an owner on another host). */
@@ -44,9 +49,11 @@ export function ownerAlive(owner: LockOwner): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  if (owner.startTime === null) return true;
-  const now = processStartTime(owner.pid);
-  return now === null || now === owner.startTime;
+  const stat = procStat(owner.pid);
+  if (stat === undefined) return true;
+  // A zombie (killed, not yet reaped by its parent) holds nothing; a different start time is a reused pid.
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  return owner.startTime === null || stat.startTime === owner.startTime;
 }
 
 function parseOwner(text: string): LockOwner | undefined {
