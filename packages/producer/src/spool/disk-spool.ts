@@ -88,6 +88,8 @@ export class DiskSpool {
   #dirty = false;
   #syncTimer: TimerHandle | undefined;
   #syncDue = false;
+  /** A periodic (`fsync: 'batch'`) sync in progress; appends go on meanwhile. */
+  #syncing: Promise<void> | undefined;
   #nextSeq = 1;
   #bytes = 0;
   #live = 0;
@@ -318,7 +320,7 @@ export class DiskSpool {
         await this.#writeAcks();
         if (this.#syncDue) {
           this.#syncDue = false;
-          await this.#sync();
+          this.#syncInBackground();
         }
       } catch (error) {
         this.#fail(error instanceof KinesisTsError ? error : this.#io('write', error));
@@ -413,6 +415,7 @@ export class DiskSpool {
     const segment = this.#active;
     const handle = this.#handle;
     if (segment === undefined || handle === undefined) return;
+    if (this.#syncing !== undefined) await this.#syncing;
     if (this.#dirty) await handle.datasync();
     this.#dirty = false;
     await handle.close();
@@ -425,6 +428,23 @@ export class DiskSpool {
     if (!this.#dirty || this.#handle === undefined) return;
     this.#dirty = false;
     await this.#handle.datasync();
+  }
+
+  /** The periodic sync of `fsync: 'batch'`: runs beside the appends instead of holding them up. */
+  #syncInBackground(): void {
+    const handle = this.#handle;
+    if (!this.#dirty || handle === undefined) return;
+    if (this.#syncing !== undefined) {
+      this.#scheduleSync(); // still syncing: try again after another interval
+      return;
+    }
+    this.#dirty = false;
+    this.#syncing = handle
+      .datasync()
+      .catch((error: unknown) => this.#fail(this.#io('fsync', error)))
+      .finally(() => {
+        this.#syncing = undefined;
+      });
   }
 
   #scheduleSync(): void {
