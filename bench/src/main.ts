@@ -2,7 +2,7 @@
  * `pnpm bench`: runs the benchmarks, prints a table per benchmark and writes one JSON object per
  * benchmark to bench/results.json. Benchmarks report; they never assert timings.
  *
- *   pnpm bench                      small sizes (about a minute and a half on 2 cores)
+ *   pnpm bench                      small sizes (about two and a half minutes on 2 cores)
  *   pnpm bench --large              larger sizes and more rounds (several minutes)
  *   pnpm bench --only codec,failover
  */
