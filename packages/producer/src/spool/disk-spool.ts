@@ -339,43 +339,50 @@ export class DiskSpool {
   }
 
   async #writeChunks(): Promise<void> {
-    const written: Chunk[] = [];
-    while (this.#queue.length > 0) {
-      const chunk = this.#queue[0]!;
-      const active = this.#active;
-      const rolling =
-        active === undefined ||
-        (active.bytes > SEGMENT_HEADER.length && active.bytes + chunk.buf.length > this.#o.segmentBytes);
-      const size = chunk.buf.length + (rolling ? SEGMENT_HEADER.length : 0);
-      if (!this.#fits(size, written.length)) {
-        // A settled active segment is only kept while it has room: drop it now to free space.
-        if (this.#active !== undefined && this.#active.live === 0 && written.length === 0) {
-          await this.#closeActive();
-          continue;
+    const taken: Chunk[] = [];
+    try {
+      while (this.#queue.length > 0) {
+        const chunk = this.#queue[0]!;
+        const active = this.#active;
+        const rolling =
+          active === undefined ||
+          (active.bytes > SEGMENT_HEADER.length && active.bytes + chunk.buf.length > this.#o.segmentBytes);
+        const size = chunk.buf.length + (rolling ? SEGMENT_HEADER.length : 0);
+        if (!this.#fits(size, taken.length)) {
+          // A settled active segment is only kept while it has room: drop it now to free space.
+          if (active !== undefined && active.live === 0 && taken.length === 0) {
+            await this.#closeActive();
+            continue;
+          }
+          if (!this.#full) {
+            this.#full = true;
+            this.#event({ type: 'spoolFull', bytes: this.#bytes, maxBytes: this.#o.maxBytes });
+          }
+          break;
         }
-        if (!this.#full) {
-          this.#full = true;
-          this.#event({ type: 'spoolFull', bytes: this.#bytes, maxBytes: this.#o.maxBytes });
-        }
-        break;
+        this.#full = false;
+        this.#queue.shift();
+        taken.push(chunk);
+        if (rolling) await this.#roll(chunk.firstSeq);
+        const segment = this.#active!;
+        await this.#handle!.write(chunk.buf, 0, chunk.buf.length, segment.bytes);
+        segment.bytes += chunk.buf.length;
+        this.#bytes += chunk.buf.length;
+        for (let i = 0; i < chunk.count; i++) this.#segmentOf.set(chunk.firstSeq + i, segment);
+        segment.live += chunk.count;
+        this.#live += chunk.count;
+        this.#dirty = true;
       }
-      this.#full = false;
-      this.#queue.shift();
-      if (rolling) await this.#roll(chunk.firstSeq);
-      const segment = this.#active!;
-      await this.#handle!.write(chunk.buf, 0, chunk.buf.length, segment.bytes);
-      segment.bytes += chunk.buf.length;
-      this.#bytes += chunk.buf.length;
-      for (let i = 0; i < chunk.count; i++) this.#segmentOf.set(chunk.firstSeq + i, segment);
-      segment.live += chunk.count;
-      this.#live += chunk.count;
-      this.#dirty = true;
-      written.push(chunk);
+      if (taken.length === 0) return;
+      if (this.#o.fsync === 'always') await this.#sync();
+      else this.#scheduleSync();
+    } catch (error) {
+      // The chunks taken in this round are not (all) written or synced: they fail, and so does the spool.
+      const failure = error instanceof KinesisTsError ? error : this.#io('write', error);
+      for (const chunk of taken) chunk.done(failure);
+      throw failure;
     }
-    if (written.length === 0) return;
-    if (this.#o.fsync === 'always') await this.#sync();
-    else this.#scheduleSync();
-    for (const chunk of written) chunk.done();
+    for (const chunk of taken) chunk.done();
   }
 
   async #roll(firstSeq: number): Promise<void> {

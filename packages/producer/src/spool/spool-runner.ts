@@ -5,7 +5,7 @@
  * producer left in the spool before any new record, and reports those outcomes as events.
  */
 
-import { ErrorCode, type Logger } from '@kinesis-ts/core';
+import { ErrorCode, isKinesisTsError, type Logger } from '@kinesis-ts/core';
 import type { RecordAck } from '../acks.js';
 import { ProducerRecordError } from '../errors.js';
 import type { ProducerEvent } from '../events.js';
@@ -112,7 +112,7 @@ export class SpoolRunner implements Runner {
           // Not on disk: fail the records with the spool's error instead of handing them over.
           this.#forget(inner);
           const failure = {
-            code: ErrorCode.SPOOL_IO_FAILED,
+            code: isKinesisTsError(error) ? error.code : ErrorCode.SPOOL_IO_FAILED,
             message: error instanceof Error ? error.message : String(error),
             context: { streamName: this.#streamName },
           };
