@@ -21,17 +21,15 @@ import {
 } from '@kinesis-ts/core';
 import type { SpoolEvent } from './spool-events.js';
 import {
-  decodeAcks,
-  decodeRecord,
   encodeAcks,
   encodeRecords,
   recordFrameSize,
   SEGMENT_HEADER,
   type SpooledRecord,
-  scanFrames,
 } from './spool-format.js';
 import { acquireSpoolLock, type SpoolLock } from './spool-lock.js';
 import type { ResolvedSpoolOptions } from './spool-options.js';
+import { ACKS_SUFFIX, readSegments, type Segment, segmentName } from './spool-segments.js';
 
 /** A record to append (the spool assigns its sequence number). */
 export type NewRecord = Omit<SpooledRecord, 'seq'>;
@@ -44,29 +42,11 @@ export interface Appended {
   readonly written: Promise<void>;
 }
 
-interface Segment {
-  readonly firstSeq: number;
-  readonly name: string;
-  bytes: number;
-  ackBytes: number;
-  /** Records written to it and not yet settled. */
-  live: number;
-  /** Settled sequence numbers whose marks are not yet written. */
-  acks: number[];
-}
-
 interface Chunk {
   readonly buf: Buffer;
   readonly firstSeq: number;
   readonly count: number;
   readonly done: (error?: Error) => void;
-}
-
-const SEGMENT_NAME = /^seg-(\d{16})\.log$/;
-const ACKS_SUFFIX = '.acks';
-
-function segmentName(firstSeq: number): string {
-  return `seg-${String(firstSeq).padStart(16, '0')}.log`;
 }
 
 /** Dependencies of a {@link DiskSpool}. */
@@ -155,78 +135,23 @@ export class DiskSpool {
 
   async #recover(): Promise<SpooledRecord[]> {
     const dir = this.#o.dir;
-    const names = await fs.readdir(dir);
-    const present = new Set(names);
-    const firsts = names
-      .map((n) => SEGMENT_NAME.exec(n))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
-    for (const name of names) {
-      if (name.endsWith(ACKS_SUFFIX) && !present.has(name.slice(0, -ACKS_SUFFIX.length)))
-        await fs.rm(join(dir, name), { force: true });
-    }
-    const recovered: SpooledRecord[] = [];
-    let maxSeq = 0;
-    for (const firstSeq of firsts) {
-      const name = segmentName(firstSeq);
-      maxSeq = Math.max(maxSeq, firstSeq);
-      const segment: Segment = { firstSeq, name, bytes: 0, ackBytes: 0, live: 0, acks: [] };
-      const acked = new Set<number>();
-      if (present.has(name + ACKS_SUFFIX)) {
-        const ackBuf = await fs.readFile(join(dir, name + ACKS_SUFFIX));
-        segment.ackBytes = ackBuf.length;
-        this.#reportSkips(
-          name + ACKS_SUFFIX,
-          scanFrames(ackBuf, 0, (body) => {
-            for (const seq of decodeAcks(body) ?? []) acked.add(seq);
-          }),
-        );
-      }
-      const buf = await fs.readFile(join(dir, name));
-      segment.bytes = buf.length;
-      const headerOk =
-        buf.length >= SEGMENT_HEADER.length && buf.subarray(0, SEGMENT_HEADER.length).equals(SEGMENT_HEADER);
-      if (!headerOk) {
-        const torn = buf.length < SEGMENT_HEADER.length && SEGMENT_HEADER.subarray(0, buf.length).equals(buf);
-        if (buf.length > 0)
-          this.#event({
-            type: 'spoolCorrupt',
-            file: name,
-            offset: 0,
-            bytes: Math.min(buf.length, SEGMENT_HEADER.length),
-            reason: torn ? 'torn-tail' : 'bad-header',
-          });
-      }
-      const skips = scanFrames(buf, Math.min(buf.length, SEGMENT_HEADER.length), (body) => {
-        const record = decodeRecord(body);
-        if (record === undefined) return;
-        maxSeq = Math.max(maxSeq, record.seq);
-        if (acked.has(record.seq) || this.#segmentOf.has(record.seq)) return;
-        recovered.push(record);
-        this.#segmentOf.set(record.seq, segment);
-        segment.live++;
-      });
-      this.#reportSkips(name, skips);
-      this.#segments.push(segment);
+    const contents = await readSegments(dir, (event) => this.#event(event));
+    this.#segments = contents.segments;
+    for (const [seq, segment] of contents.segmentOf) this.#segmentOf.set(seq, segment);
+    for (const segment of contents.segments) {
       this.#bytes += segment.bytes + segment.ackBytes;
       this.#live += segment.live;
     }
-    this.#nextSeq = maxSeq + 1;
+    this.#nextSeq = contents.maxSeq + 1;
     for (const segment of [...this.#segments]) if (segment.live === 0) await this.#delete(segment);
     this.#event({
       type: 'spoolRecovered',
       dir,
-      records: recovered.length,
-      segments: firsts.length,
+      records: contents.records.length,
+      segments: contents.segments.length,
       staleLockPid: this.#lock?.tookOver?.pid,
     });
-    return recovered;
-  }
-
-  #reportSkips(file: string, skips: ReturnType<typeof scanFrames>): void {
-    for (const s of skips)
-      this.#event({ type: 'spoolCorrupt', file, offset: s.offset, bytes: s.bytes, reason: s.reason });
+    return contents.records;
   }
 
   #event(event: SpoolEvent): void {
