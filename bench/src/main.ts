@@ -2,7 +2,7 @@
  * `pnpm bench`: runs the benchmarks, prints a table per benchmark and writes one JSON object per
  * benchmark to bench/results.json. Benchmarks report; they never assert timings.
  *
- *   pnpm bench                      small sizes (about a minute and a half on 2 cores)
+ *   pnpm bench                      small sizes (about two and a half minutes on 2 cores)
  *   pnpm bench --large              larger sizes and more rounds (several minutes)
  *   pnpm bench --only codec,failover
  */
@@ -15,6 +15,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { consumerDrain } = await import('./consumer-drain.js');
 const { producerThroughput } = await import('./producer-throughput.js');
+const { producerSpool } = await import('./producer-spool.js');
 const { codec } = await import('./codec.js');
 const { backpressure } = await import('./backpressure.js');
 const { failover } = await import('./failover.js');
@@ -29,7 +30,7 @@ const known = new Set(['--large', '--only', ...(onlyIndex >= 0 ? [argv[onlyIndex
 const unknown = argv.filter((a) => !known.has(a));
 if (unknown.length > 0 || argv.includes('--help')) {
   console.error(
-    'Usage: pnpm bench [--large] [--only consumer-drain,producer-throughput,codec,backpressure,failover]',
+    'Usage: pnpm bench [--large] [--only consumer-drain,producer-throughput,producer-spool,codec,backpressure,failover]',
   );
   process.exit(unknown.length > 0 ? 2 : 0);
 }
@@ -48,6 +49,18 @@ const benchmarks: [string, () => Promise<BenchResult> | BenchResult][] = [
         naiveSeconds: large ? 10 : 3,
         recordSize: 100,
         shards: 4,
+      }),
+  ],
+  [
+    'producer-spool',
+    () =>
+      producerSpool({
+        records: large ? 100_000 : 30_000,
+        recordSize: 512,
+        shards: 4,
+        pacedRate: large ? 5000 : 2000,
+        pacedSeconds: large ? 6 : 3,
+        rounds: large ? 5 : 3,
       }),
   ],
   ['codec', () => codec({ rounds: large ? 9 : 5, roundMs: large ? 300 : 150 })],

@@ -54,6 +54,10 @@ export const ErrorCode = {
    * Fatal; give every instance its own id (the default is unique).
    */
   DUPLICATE_INSTANCE: 'DUPLICATE_INSTANCE',
+  /** A producer's disk spool directory is locked by another live process. */
+  SPOOL_LOCKED: 'SPOOL_LOCKED',
+  /** Reading or writing a producer's disk spool failed (disk full, permissions, I/O error). */
+  SPOOL_IO_FAILED: 'SPOOL_IO_FAILED',
 } as const;
 
 /** One of the stable error codes. */

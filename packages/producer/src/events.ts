@@ -2,6 +2,8 @@
  * What the producer reports about its work, for metrics and logs.
  */
 
+import type { SpoolEvent } from './spool/spool-events.js';
+
 /** Something the producer did; delivered to the `onEvent` option. */
 export type ProducerEvent =
   | {
@@ -40,7 +42,8 @@ export type ProducerEvent =
       readonly openShards: number;
       /** Why: the periodic `shardMapRefreshInterval`, or a record landed on an unexpected shard (resharding). */
       readonly reason: 'interval' | 'unexpectedShard';
-    };
+    }
+  | SpoolEvent;
 
 /** Running totals the producer keeps from its events. */
 export interface ProducerStats {

@@ -22,4 +22,6 @@ export {
   resolveProducerOptions,
 } from './options.js';
 export { type CloseOptions, KinesisProducer, type PutOptions, type PutResult } from './producer.js';
+export type { ReplayedRecordResult, SpoolEvent } from './spool/spool-events.js';
+export type { ResolvedSpoolOptions, SpoolOptions } from './spool/spool-options.js';
 export { TokenBucket, type TokenBucketRates } from './token-bucket.js';

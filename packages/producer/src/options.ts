@@ -18,6 +18,7 @@ import {
 import type { ProducerEvent } from './events.js';
 import type { KinesisApi } from './kinesis-api.js';
 import type { PipelineOptions } from './pipeline.js';
+import { type ResolvedSpoolOptions, resolveSpoolOptions, type SpoolOptions } from './spool/spool-options.js';
 
 /** Options of {@link KinesisProducer}. Only `streamName` is required. */
 export interface KinesisProducerOptions {
@@ -104,6 +105,12 @@ export interface KinesisProducerOptions {
   orphanFlushTimeout?: number;
   /** Path of the host entry to fork (process runner). Default: the packaged `host-main` next to this module. */
   hostModulePath?: string;
+  /**
+   * Opt-in disk spool: records are written to an append-only log in `dir` before `accepted()` covers
+   * them, and sent again by the next producer on that directory if this one dies before Kinesis
+   * acknowledged them. See the README's Durability section. Default: none.
+   */
+  spool?: SpoolOptions;
 }
 
 /** Options after defaults and validation. */
@@ -126,6 +133,8 @@ export interface ResolvedProducerOptions {
   readonly handleSignals: boolean;
   /** How long the host flushes after the parent is gone (ms). */
   readonly orphanFlushTimeout: number;
+  /** The disk spool, when configured. */
+  readonly spool: ResolvedSpoolOptions | undefined;
 }
 
 function fail(option: string, message: string, value: unknown): never {
@@ -233,5 +242,6 @@ export function resolveProducerOptions(options: KinesisProducerOptions): Resolve
     clock: options.clock ?? systemClock,
     handleSignals: options.handleSignals ?? false,
     orphanFlushTimeout: int('orphanFlushTimeout', options.orphanFlushTimeout, 30_000, 0),
+    spool: resolveSpoolOptions(options.spool),
   };
 }

@@ -29,6 +29,8 @@ import type { IncomingRecord, StreamInfo } from './pipeline.js';
 import { InlineRunner } from './runners/inline.js';
 import { ProcessRunner } from './runners/process.js';
 import type { Runner, RunnerCallbacks } from './runners/runner.js';
+import { DiskSpool } from './spool/disk-spool.js';
+import { SpoolRunner } from './spool/spool-runner.js';
 
 /** Per-call options of {@link KinesisProducer.put}. */
 export interface PutOptions {
@@ -142,6 +144,21 @@ export class KinesisProducer {
       event: (event) => this.#onEvent(event),
       crashed: (error) => this.#onCrashed(error),
     };
+    const spool = this.#resolved.spool;
+    if (spool === undefined) return this.#createBaseRunner(callbacks);
+    const disk = new DiskSpool(spool, {
+      clock: this.#resolved.clock,
+      logger: this.#resolved.logger,
+      onEvent: (event) => this.#onEvent(event),
+    });
+    return new SpoolRunner(disk, (inner) => this.#createBaseRunner(inner), callbacks, {
+      logger: this.#resolved.logger,
+      streamName: this.streamName,
+    });
+  }
+
+  /** The process or inline runner (the spool, when configured, wraps it). */
+  #createBaseRunner(callbacks: RunnerCallbacks): Runner {
     const r = this.#resolved;
     const o = this.#options;
     if (r.runner === 'inline') {
