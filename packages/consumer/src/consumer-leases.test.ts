@@ -11,27 +11,11 @@ import type { KinesisConsumerOptions } from './options.js';
 import { ControlledState } from './test-support/controlled-state.js';
 import { FakeKinesis } from './test-support/fake-kinesis.js';
 import { take, until } from './test-support/fake-time.js';
+import { inlineConsumer as consumer, fillStream as fill } from './test-support/inline-consumer.js';
 
 const FAILOVER = 3000;
 const SHARD = 'shardId-000000000000';
 const scope = { consumerGroup: 'default', streamName: 's' };
-
-function consumer(fake: FakeKinesis, options: Partial<KinesisConsumerOptions> = {}): KinesisConsumer {
-  return new KinesisConsumer({
-    streamName: 's',
-    runner: 'inline',
-    kinesisApi: fake,
-    initialPosition: 'TRIM_HORIZON',
-    failoverTimeMs: FAILOVER,
-    clientConfig: { region: 'us-east-1' },
-    ...options,
-  });
-}
-
-function fill(fake: FakeKinesis, shards: number, perShard: number): void {
-  for (const shard of fake.createStream('s', shards))
-    for (let i = 0; i < perShard; i++) fake.put('s', shard.shardId, `${shard.shardId}:${i}`, `${i}`);
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

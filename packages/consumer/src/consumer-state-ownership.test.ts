@@ -4,6 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KinesisConsumer } from './consumer.js';
 import { FakeKinesis } from './test-support/fake-kinesis.js';
 import { take, until } from './test-support/fake-time.js';
+import { inlineConsumer } from './test-support/inline-consumer.js';
+
+const consumer = (fake: FakeKinesis, state: StateAdapter) => inlineConsumer(fake, { state });
 
 // The contract's rule (core state.ts, "Who closes an adapter"): the creator closes an adapter; a
 // consumer never closes one it was given.
@@ -22,18 +25,6 @@ class CountingState extends MemoryState {
     this.closes++;
     await super.close();
   }
-}
-
-function consumer(fake: FakeKinesis, state: StateAdapter): KinesisConsumer {
-  return new KinesisConsumer({
-    streamName: 's',
-    runner: 'inline',
-    kinesisApi: fake,
-    initialPosition: 'TRIM_HORIZON',
-    failoverTimeMs: 3000,
-    clientConfig: { region: 'us-east-1' },
-    state,
-  });
 }
 
 beforeEach(() => {

@@ -5,26 +5,9 @@ import { KinesisConsumer } from './consumer.js';
 import type { KinesisConsumerOptions } from './options.js';
 import { FakeKinesis } from './test-support/fake-kinesis.js';
 import { take, until } from './test-support/fake-time.js';
+import { inlineConsumer as consumer, fillStream as fill } from './test-support/inline-consumer.js';
 
 const scope = { consumerGroup: 'default', streamName: 's' };
-
-function consumer(fake: FakeKinesis, options: Partial<KinesisConsumerOptions> = {}): KinesisConsumer {
-  return new KinesisConsumer({
-    streamName: 's',
-    runner: 'inline',
-    kinesisApi: fake,
-    initialPosition: 'TRIM_HORIZON',
-    failoverTimeMs: 3000,
-    clientConfig: { region: 'us-east-1' },
-    ...options,
-  });
-}
-
-function fill(fake: FakeKinesis, shards: number, perShard: number): void {
-  const list = fake.createStream('s', shards);
-  for (const shard of list)
-    for (let i = 0; i < perShard; i++) fake.put('s', shard.shardId, `${shard.shardId}:${i}`, `${i}`);
-}
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });

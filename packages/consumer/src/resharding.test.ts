@@ -5,6 +5,7 @@ import { KinesisConsumer } from './consumer.js';
 import type { KinesisConsumerOptions } from './options.js';
 import { awsError, FakeKinesis } from './test-support/fake-kinesis.js';
 import { until } from './test-support/fake-time.js';
+import { inlineConsumer as consumer } from './test-support/inline-consumer.js';
 
 const scope = { consumerGroup: 'default', streamName: 's' };
 const P = 'shardId-000000000000';
@@ -12,18 +13,6 @@ const Q = 'shardId-000000000001';
 const HALF = (2n ** 127n).toString();
 const LOW = { startingHashKey: '0', endingHashKey: HALF };
 const HIGH = { startingHashKey: (2n ** 127n + 1n).toString(), endingHashKey: (2n ** 128n - 1n).toString() };
-
-function consumer(fake: FakeKinesis, options: Partial<KinesisConsumerOptions> = {}): KinesisConsumer {
-  return new KinesisConsumer({
-    streamName: 's',
-    runner: 'inline',
-    kinesisApi: fake,
-    initialPosition: 'TRIM_HORIZON',
-    failoverTimeMs: 3000,
-    clientConfig: { region: 'us-east-1' },
-    ...options,
-  });
-}
 
 /** Up to `n` records, advancing fake time; stops early (instead of hanging) after `maxMs` without one. */
 async function takeWithin(iterator: AsyncIterator<KinesisRecord>, n: number, maxMs = 60_000) {
