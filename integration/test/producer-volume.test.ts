@@ -57,8 +57,10 @@ describe(`producer volume (${backend.name}, process runner from dist)`, () => {
         expect(landed, data[i]).toBeDefined();
         expect(result.shardId).toBe(landed!.shardId);
         expect(result.sequenceNumber).toBe(landed!.sequenceNumber);
-        expect(result.aggregated).toBe(aggregation);
-        if (aggregation) expect(result.subSequenceNumber).toBe(landed!.subSequenceNumber);
+        // An aggregate that holds one record when its buffer time runs out is sent plain (as the KPL
+        // does), which happens under load: the promise says how the record was sent.
+        expect(result.aggregated).toBe(aggregation && landed!.aggregated);
+        if (result.aggregated) expect(result.subSequenceNumber).toBe(landed!.subSequenceNumber);
       });
       const perShard = new Set(results.map((r) => r.shardId));
       expect(perShard.size).toBe(4);
