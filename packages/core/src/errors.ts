@@ -54,6 +54,13 @@ export const ErrorCode = {
    * Fatal; give every instance its own id (the default is unique).
    */
   DUPLICATE_INSTANCE: 'DUPLICATE_INSTANCE',
+  /**
+   * A batch handler reported records as failed (`batchItemFailures`), or returned identifiers that
+   * match no record of its batch (the whole batch then counts as failed).
+   */
+  BATCH_ITEM_FAILED: 'BATCH_ITEM_FAILED',
+  /** A failure destination did not accept records (it threw, or did not answer in time). */
+  FAILURE_DESTINATION_FAILED: 'FAILURE_DESTINATION_FAILED',
 } as const;
 
 /** One of the stable error codes. */
