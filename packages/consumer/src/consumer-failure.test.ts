@@ -210,6 +210,63 @@ describe('run(handler, { failure })', () => {
   });
 });
 
+describe('iterator mode: consumer.failurePolicy()', () => {
+  it('retries a record in the loop body, sends it to the destination when exhausted, and checkpoints past it only then', async () => {
+    const fake = new FakeKinesis();
+    fill(fake, 1, 10);
+    const store = new MemoryStateStore();
+    const c = consumer(fake, store, { checkpointInterval: { records: 1 } });
+    const sent: FailedRecords[] = [];
+    const policy = c.failurePolicy({
+      maxRetryAttempts: 2,
+      retryBaseDelayMs: 100,
+      retryMaxDelayMs: 100,
+      destination: (failed) => {
+        sent.push(failed);
+      },
+    });
+    const attempts = new Map<string, number>();
+    const outcomes: string[] = [];
+    const loop = (async () => {
+      for await (const record of c) {
+        const key = recordText(record);
+        const outcome = await policy.handle(record, () => {
+          attempts.set(key, (attempts.get(key) ?? 0) + 1);
+          if (key.endsWith(':4')) throw new Error('poison');
+        });
+        outcomes.push(`${key.split(':')[1]}=${outcome}`);
+        if (outcomes.length === 10) break;
+      }
+    })();
+    await until(loop);
+    expect(outcomes[4]).toBe('4=sent');
+    expect(outcomes.filter((o) => o.endsWith('=processed'))).toHaveLength(9);
+    expect(attempts.get('shardId-000000000000:4')).toBe(3);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.attempts).toBe(3);
+    expect(c.stats()).toMatchObject({ retries: 2, recordsSentToDestination: 1, handlerFailures: 3 });
+  });
+
+  it('close() during a record backoff rejects handle() with CLOSED at once; the record is not checkpointed', async () => {
+    const fake = new FakeKinesis();
+    fill(fake, 1, 3);
+    const store = new MemoryStateStore();
+    const c = consumer(fake, store, { checkpointInterval: { records: 1 } });
+    const policy = c.failurePolicy({ retryBaseDelayMs: 600_000, retryMaxDelayMs: 600_000 });
+    const iterator = c[Symbol.asyncIterator]();
+    const first = await until(iterator.next());
+    expect(first.done).toBe(false);
+    const handled = policy.handle(first.value as KinesisRecord, () => {
+      throw new Error('always');
+    });
+    handled.catch(() => {});
+    await vi.advanceTimersByTimeAsync(100);
+    await until(c.close(), 10_000);
+    await expect(handled).rejects.toMatchObject({ code: 'CLOSED' });
+    expect((await checkpoints(store)).get('shardId-000000000000')).toBeUndefined();
+  });
+});
+
 describe('run(handler) without a failure policy (unchanged)', () => {
   it('a throwing handler stops the consumer; run() rejects with its error; the batch is not checkpointed', async () => {
     const fake = new FakeKinesis();

@@ -20,10 +20,11 @@ import {
   ValidationError,
 } from '@kinesis-ts/core';
 import { MemoryState } from '@kinesis-ts/state-memory';
-import { retryBatch } from './batch-retrier.js';
+import { type BatchRetrierObserver, retryBatch } from './batch-retrier.js';
 import { boundedKinesisApi } from './bounded-kinesis-api.js';
 import { Coordinator, startPositionFor } from './coordinator.js';
 import { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
+import type { FailureDestination } from './failure-destination.js';
 import {
   type FailurePolicyOptions,
   type FailureStats,
@@ -42,6 +43,7 @@ import {
   transferableCredentials,
 } from './kinesis-client.js';
 import { type KinesisConsumerOptions, type ResolvedConsumerOptions, resolveOptions } from './options.js';
+import { RecordFailurePolicy } from './record-failure-policy.js';
 import { InlineRunner } from './runners/inline.js';
 import { processLauncher } from './runners/process.js';
 import { threadLauncher } from './runners/thread.js';
@@ -139,6 +141,8 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   #mode: Mode = null;
   #handler: BatchHandler | null = null;
   #failure: ResolvedFailurePolicy | null = null;
+  /** Destinations to close at the end of close() (run's and the iterator policies'). */
+  readonly #destinations = new Set<FailureDestination>();
   readonly #failureStats = {
     handlerFailures: 0,
     retries: 0,
@@ -714,6 +718,75 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     session.processed(records[to - 1]!, to - from, bytes);
   }
 
+  /** Counts and reports what the failure policy does on `shardId`. */
+  #failureObserver(shardId: string): BatchRetrierObserver {
+    const stats = this.#failureStats;
+    const events = this.#events;
+    return {
+      handlerFailed: ({ records: count, error }) => {
+        stats.handlerFailures += 1;
+        this.#logger.warn('batch handler failed', {
+          shardId,
+          records: count,
+          error: String((error as Error)?.message ?? error),
+        });
+        events.emit('batchFailed', { shardId, records: count, error });
+      },
+      bisected: (info) => {
+        stats.bisections += 1;
+        events.emit('batchBisected', { shardId, ...info });
+      },
+      retrying: (info) => {
+        stats.retries += 1;
+        events.emit('batchRetry', { shardId, ...info });
+      },
+      sent: (failed) => {
+        const count = failed.records.length;
+        stats.recordsSentToDestination += count;
+        if (failed.condition === 'RecordAgeExceeded') stats.recordsSkippedByAge += count;
+        this.#logger.warn('records sent to the failure destination', {
+          shardId,
+          records: count,
+          condition: failed.condition,
+        });
+        events.emit('sentToDestination', {
+          shardId,
+          records: count,
+          condition: failed.condition,
+          firstSequenceNumber: failed.records[0]!.sequenceNumber,
+          lastSequenceNumber: failed.records[count - 1]!.sequenceNumber,
+          attempts: failed.attempts,
+          error: failed.error,
+        });
+      },
+      destinationFailed: ({ error }) => {
+        stats.destinationFailures += 1;
+        this.#nonFatal(error);
+      },
+    };
+  }
+
+  /**
+   * A failure policy for iterator mode: `await policy.handle(record, fn)` in the loop body retries
+   * `fn` with backoff and gives the record to the destination when the policy is exhausted (same
+   * options, counters and events as `run(handler, { failure })`; nothing to bisect for one record).
+   * Its destination is closed by `close()`.
+   * @throws ValidationError for an invalid policy.
+   */
+  failurePolicy(options: FailurePolicyOptions): RecordFailurePolicy {
+    const policy = resolveFailurePolicy(options);
+    if (policy.destination !== null) this.#destinations.add(policy.destination);
+    return new RecordFailurePolicy({
+      policy,
+      streamName: this.#o.streamName,
+      consumerGroup: this.#o.consumerGroup,
+      clock: this.#o.clock,
+      wallNow: () => Date.now(),
+      signal: this.#startAbort.signal,
+      observer: (shardId) => this.#failureObserver(shardId),
+    });
+  }
+
   /** No failure policy (the default): a failing handler stops the consumer. False: stop this loop. */
   async #handleOnce(
     session: ShardSession,
@@ -757,8 +830,6 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     call: (batch: KinesisRecord[], attempt: number) => Promise<unknown>,
   ): Promise<boolean> {
     const shardId = session.shardId;
-    const stats = this.#failureStats;
-    const events = this.#events;
     const outcome = await retryBatch(records, {
       policy,
       streamName: this.#o.streamName,
@@ -769,48 +840,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
       signal,
       invoke: call,
       progress: (from, to) => this.#markProcessed(session, records, from, to),
-      observer: {
-        handlerFailed: ({ records: count, error }) => {
-          stats.handlerFailures += 1;
-          this.#logger.warn('batch handler failed', {
-            shardId,
-            records: count,
-            error: String((error as Error)?.message ?? error),
-          });
-          events.emit('batchFailed', { shardId, records: count, error });
-        },
-        bisected: (info) => {
-          stats.bisections += 1;
-          events.emit('batchBisected', { shardId, ...info });
-        },
-        retrying: (info) => {
-          stats.retries += 1;
-          events.emit('batchRetry', { shardId, ...info });
-        },
-        sent: (failed) => {
-          const count = failed.records.length;
-          stats.recordsSentToDestination += count;
-          if (failed.condition === 'RecordAgeExceeded') stats.recordsSkippedByAge += count;
-          this.#logger.warn('records sent to the failure destination', {
-            shardId,
-            records: count,
-            condition: failed.condition,
-          });
-          events.emit('sentToDestination', {
-            shardId,
-            records: count,
-            condition: failed.condition,
-            firstSequenceNumber: failed.records[0]!.sequenceNumber,
-            lastSequenceNumber: failed.records[count - 1]!.sequenceNumber,
-            attempts: failed.attempts,
-            error: failed.error,
-          });
-        },
-        destinationFailed: ({ error }) => {
-          stats.destinationFailures += 1;
-          this.#nonFatal(error);
-        },
-      },
+      observer: this.#failureObserver(shardId),
     });
     if (outcome.type === 'failed') this.#fail(outcome.error);
     return outcome.type === 'done';
@@ -875,11 +905,14 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         });
       });
     }
-    await this.#failure?.destination?.close?.().catch((error: unknown) => {
-      this.#logger.warn('closing the failure destination failed', {
-        error: String((error as Error)?.message ?? error),
+    if (this.#failure?.destination) this.#destinations.add(this.#failure.destination);
+    for (const destination of this.#destinations) {
+      await destination.close?.().catch((error: unknown) => {
+        this.#logger.warn('closing a failure destination failed', {
+          error: String((error as Error)?.message ?? error),
+        });
       });
-    });
+    }
     if (this.#ownState) await this.#state.close().catch(() => {});
     if (this.#ownClient) this.#client?.destroy();
     this.#logger.info('consumer closed', { instanceId: this.#o.instanceId });

@@ -83,6 +83,7 @@ export {
   type RunnerKind,
   resolveOptions,
 } from './options.js';
+export { RecordFailurePolicy, type RecordFailurePolicyDeps } from './record-failure-policy.js';
 export {
   type ChildShardInfo,
   describePosition,
