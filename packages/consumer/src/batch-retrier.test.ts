@@ -309,8 +309,22 @@ describe('retryBatch: maximum record age', () => {
       },
     );
     await until(h.outcome);
-    // t=10s call, t=11s retry, t=12s: records 0 (12 s old) too old -> sent; retry 1..4, ...
+    // t=10 s first call, t=11 s retry (record 0 is 11 s old: still young enough), t=12 s record 0 is
+    // 12 s old: sent, and records 1..4 are called again at once; one record a second after that.
     expect(h.sent.every((s) => s.condition === 'RecordAgeExceeded')).toBe(true);
+    expect(h.sent.map((s) => [s.records.length, s.failedAt.getTime() - T0])).toEqual([
+      [1, 12_000],
+      [1, 13_000],
+      [1, 14_000],
+      [1, 15_000],
+      [1, 16_000],
+    ]);
+    expect(h.calls.slice(0, 4).map((c) => [c.first, c.size, c.at])).toEqual([
+      [0, 5, 10_000],
+      [0, 5, 11_000],
+      [1, 4, 12_000],
+      [2, 3, 13_000],
+    ]);
     expect(h.sent.flatMap((s) => s.records)).toEqual(records);
     expectContiguous(h.progress, 5);
     // Each record was retried until it was too old; none was skipped before it failed.
