@@ -199,6 +199,62 @@ describe('run(handler, { failure })', () => {
     expect((await checkpoints(store)).get('shardId-000000000000')).toBeUndefined();
   });
 
+  it('a lease lost during a retry backoff stops retrying at once; nothing of the batch is checkpointed or sent', async () => {
+    const fake = new FakeKinesis();
+    fill(fake, 1, 5);
+    const store = new MemoryStateStore();
+    const c = consumer(fake, store, { instanceId: 'A' });
+    let acquired = 0;
+    c.on('leaseAcquired', () => {
+      acquired += 1;
+    });
+    const calls: string[] = [];
+    const signals: AbortSignal[] = [];
+    const sent: FailedRecords[] = [];
+    const lost: string[] = [];
+    c.on('leaseLost', (e) => lost.push(e.shardId));
+    const running = c.run(
+      (_records, ctx) => {
+        calls.push(`${acquired}:${ctx.attempt}`);
+        signals.push(ctx.signal);
+        throw new Error('always');
+      },
+      {
+        failure: {
+          maxRetryAttempts: 100,
+          retryBaseDelayMs: 60_000,
+          retryMaxDelayMs: 60_000,
+          destination: (failed) => {
+            sent.push(failed);
+          },
+        },
+      },
+    );
+    running.catch(() => {});
+    await advanceUntil(() => calls.length === 1);
+    // Another instance takes the lease (as after an expiry it saw); A's next renewal finds out.
+    const other = new MemoryState({ store });
+    await other.start();
+    const shard = 'shardId-000000000000';
+    const current = (await other.getLease(scope, shard))!;
+    await other.takeLease(scope, shard, { owner: 'A', leaseCounter: current.leaseCounter }, 'B');
+    await advanceUntil(() => lost.length > 0, 10_000);
+    expect(lost).toEqual([shard]);
+    // B never renews: A takes the expired lease again later and starts over from the checkpoint
+    // (none), attempt 1. The first holder's retry (due 60 s after its call) never ran.
+    await vi.advanceTimersByTimeAsync(200_000);
+    expect(acquired).toBeGreaterThanOrEqual(2);
+    expect(calls.filter((call) => call.startsWith('1:'))).toEqual(['1:1']);
+    // Only one call ever ran under the first holder's signal, which the loss aborted.
+    expect(signals[0]!.aborted).toBe(true);
+    expect(signals.filter((signal) => signal === signals[0])).toHaveLength(1);
+    expect(calls.filter((call) => call.startsWith('2:'))[0]).toBe('2:1');
+    expect(sent).toEqual([]);
+    expect((await other.getLease(scope, shard))!.checkpoint).toBeNull();
+    await until(c.close());
+    await running;
+  });
+
   it('rejects an invalid policy before starting', async () => {
     const fake = new FakeKinesis();
     fill(fake, 1, 1);

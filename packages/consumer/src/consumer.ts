@@ -782,7 +782,13 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
       consumerGroup: this.#o.consumerGroup,
       clock: this.#o.clock,
       wallNow: () => Date.now(),
-      signal: this.#startAbort.signal,
+      // The shard's signal (aborted on a lost lease, a handoff and close); a shard no longer held here
+      // (or the consumer closing) stops at once.
+      signal: (record) => {
+        const session = this.#sessions.get(record.shardId);
+        const abort = session === undefined ? undefined : this.#aborts.get(session);
+        return abort?.signal ?? AbortSignal.abort(this.#closedError());
+      },
       observer: (shardId) => this.#failureObserver(shardId),
     });
   }

@@ -14,8 +14,8 @@ export interface RecordFailurePolicyDeps {
   readonly consumerGroup: string;
   readonly clock: Clock;
   readonly wallNow: () => number;
-  /** Aborted when the consumer closes: a backoff ends at once. */
-  readonly signal: AbortSignal;
+  /** Aborted when the record's shard stops here (lease lost, consumer closing): a backoff ends at once. */
+  readonly signal: (record: KinesisRecord) => AbortSignal;
   readonly observer?: (shardId: string) => BatchRetrierObserver;
 }
 
@@ -42,8 +42,9 @@ export class RecordFailurePolicy {
   /**
    * Processes `record` with `fn` under the policy. Resolves `'processed'` or `'sent'` (to the
    * destination). Rejects with `FAILURE_DESTINATION_FAILED` after `destinationMaxAttempts`, or with a
-   * `LifecycleError` (`CLOSED`) when the consumer closed meanwhile; either way, leave the loop: the
-   * record is not checkpointed.
+   * `LifecycleError` (`CLOSED`) when the consumer closed or the record's lease was lost meanwhile
+   * (retrying stops at once); either way the record is not checkpointed (after a lost lease, the
+   * loop may go on with other shards' records).
    */
   async handle(record: KinesisRecord, fn: (record: KinesisRecord) => unknown): Promise<'processed' | 'sent'> {
     const d = this.#d;
@@ -56,7 +57,7 @@ export class RecordFailurePolicy {
       shardId: record.shardId,
       clock: d.clock,
       wallNow: d.wallNow,
-      signal: d.signal,
+      signal: d.signal(record),
       invoke: async ([one]) => {
         await fn(one!);
         return undefined;
