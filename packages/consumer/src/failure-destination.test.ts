@@ -85,6 +85,23 @@ describe('jsonLinesFileDestination', () => {
   });
 });
 
+describe('jsonLinesFileDestination (concurrent shards)', () => {
+  it('appends groups sent at the same time one after another, never interleaved', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kts-failed-'));
+    dirs.push(dir);
+    const path = join(dir, 'failed.jsonl');
+    const destination = jsonLinesFileDestination({ path, includeData: false });
+    const signal = new AbortController().signal;
+    await Promise.all([destination.send(failed(3), signal), destination.send(failed(2), signal)]);
+    const docs = (await readFile(path, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(docs.map((d) => d.sequenceNumber)).toEqual(['100', '101', '102', '100', '101']);
+    expect(docs.every((d) => !('data' in d))).toBe(true);
+  });
+});
+
 describe('kinesisStreamDestination', () => {
   it('puts one document per record with the record partition key; resolves after every put; leaves a given producer open', async () => {
     const puts: Array<{ data: string; partitionKey: string | undefined }> = [];

@@ -83,7 +83,7 @@ export {
   type RunnerKind,
   resolveOptions,
 } from './options.js';
-export { RecordFailurePolicy, type RecordFailurePolicyDeps } from './record-failure-policy.js';
+export type { RecordFailurePolicy } from './record-failure-policy.js';
 export {
   type ChildShardInfo,
   describePosition,

@@ -17,33 +17,40 @@ export interface JsonLinesFileDestinationOptions {
 
 /**
  * Appends one JSON document per failed record (`FailedRecordDocument`: shard, sequence numbers,
- * condition, error, attempts, payload) as one line each. A group is written with one append, so its
- * lines are never interleaved with another shard's. Nothing is opened before the first failure.
+ * condition, error, attempts, payload) as one line each. Groups are appended one after another (each
+ * with one append), so their lines are never interleaved. Nothing is opened before the first failure.
  */
 export function jsonLinesFileDestination(options: JsonLinesFileDestinationOptions): FailureDestination {
   const includeData = options.includeData ?? true;
   let dirReady: Promise<unknown> | null = null;
-  return {
-    async send(failed: FailedRecords): Promise<void> {
-      const text = failedRecordDocuments(failed, includeData)
-        .map((doc) => JSON.stringify(doc))
-        .join('\n');
-      dirReady ??= mkdir(dirname(options.path), { recursive: true }).catch((error: unknown) => {
-        dirReady = null;
-        throw error;
-      });
-      await dirReady;
-      if (options.fsync === true) {
-        const handle = await open(options.path, 'a');
-        try {
-          await handle.appendFile(`${text}\n`);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        return;
+  /** Appends run one after another, so the lines of one group are never interleaved with another's. */
+  let tail: Promise<void> = Promise.resolve();
+  const append = async (text: string): Promise<void> => {
+    dirReady ??= mkdir(dirname(options.path), { recursive: true }).catch((error: unknown) => {
+      dirReady = null;
+      throw error;
+    });
+    await dirReady;
+    if (options.fsync === true) {
+      const handle = await open(options.path, 'a');
+      try {
+        await handle.appendFile(text);
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
-      await appendFile(options.path, `${text}\n`);
+      return;
+    }
+    await appendFile(options.path, text);
+  };
+  return {
+    send(failed: FailedRecords): Promise<void> {
+      const text = `${failedRecordDocuments(failed, includeData)
+        .map((doc) => JSON.stringify(doc))
+        .join('\n')}\n`;
+      const written = tail.then(() => append(text));
+      tail = written.catch(() => {});
+      return written;
     },
   };
 }
