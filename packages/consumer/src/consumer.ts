@@ -9,7 +9,7 @@ import {
   ErrorCode,
   isKinesisTsError,
   type KinesisRecord,
-  type KinesisTsError,
+  KinesisTsError,
   LeaseLostError,
   LifecycleError,
   type Logger,
@@ -20,12 +20,21 @@ import {
   ValidationError,
 } from '@kinesis-ts/core';
 import { MemoryState } from '@kinesis-ts/state-memory';
+import { type BatchRetrierObserver, retryBatch } from './batch-retrier.js';
 import { boundedKinesisApi } from './bounded-kinesis-api.js';
 import { Coordinator, startPositionFor } from './coordinator.js';
 import { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
+import type { FailureDestination } from './failure-destination.js';
+import {
+  type FailurePolicyOptions,
+  type FailureStats,
+  type ResolvedFailurePolicy,
+  resolveFailurePolicy,
+} from './failure-policy.js';
 import type { WorkerFanOutConfig } from './fan-out/fan-out-factory.js';
 import { type FanOutSetup, startFanOut } from './fan-out/fan-out-setup.js';
 import type { HeldLease } from './held-lease.js';
+import { type BatchResponse, readBatchResponse } from './item-identifier.js';
 import type { KinesisApi } from './kinesis-api.js';
 import {
   createKinesisClient,
@@ -34,6 +43,7 @@ import {
   transferableCredentials,
 } from './kinesis-client.js';
 import { type KinesisConsumerOptions, type ResolvedConsumerOptions, resolveOptions } from './options.js';
+import { RecordFailurePolicy } from './record-failure-policy.js';
 import { InlineRunner } from './runners/inline.js';
 import { processLauncher } from './runners/process.js';
 import { threadLauncher } from './runners/thread.js';
@@ -47,6 +57,11 @@ import { callStore, isPermanentError, storeError } from './store-call.js';
 export interface BatchContext {
   /** The shard the records come from. */
   readonly shardId: string;
+  /**
+   * 1 on the first call with these records; with a failure policy, 1 + the failed calls of the same
+   * records before (a retry).
+   */
+  readonly attempt: number;
   /** How far behind the tip the shard was when the batch was fetched. */
   readonly millisBehindLatest: number;
   /**
@@ -63,8 +78,32 @@ export interface BatchContext {
   checkpoint(record?: KinesisRecord): Promise<void>;
 }
 
-/** A batch handler: called with one shard's records in order; batches of one shard never overlap. */
-export type BatchHandler = (records: KinesisRecord[], context: BatchContext) => Promise<void> | void;
+/**
+ * A batch handler: called with one shard's records in order; batches of one shard never overlap. It may
+ * return a partial batch response (`{ batchItemFailures: [{ itemIdentifier }] }`, see `itemIdentifier`),
+ * which `run(handler, { failure })` applies (without a failure policy, a non-empty one stops the
+ * consumer like a thrown error).
+ */
+export type BatchHandler = (
+  records: KinesisRecord[],
+  context: BatchContext,
+  // biome-ignore lint/suspicious/noConfusingVoidType: handlers that return nothing (`async () => {}`) must fit.
+) => Promise<void | BatchResponse> | void | BatchResponse;
+
+/** Options of `run()`. */
+export interface RunOptions {
+  /**
+   * What happens when the handler fails (retries, bisecting, record age, a destination), after AWS
+   * Lambda's Kinesis event source mapping. Without it, a failing handler stops the consumer.
+   */
+  readonly failure?: FailurePolicyOptions;
+}
+
+/** Counters of a consumer since it was created. */
+export interface ConsumerStats extends FailureStats {
+  /** Records that looked like KPL aggregates and were not (delivered raw). */
+  readonly invalidAggregates: number;
+}
 
 type Mode = 'iterator' | 'run' | null;
 
@@ -101,6 +140,17 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   #waiters: Array<() => void> = [];
   #mode: Mode = null;
   #handler: BatchHandler | null = null;
+  #failure: ResolvedFailurePolicy | null = null;
+  /** Destinations to close at the end of close() (run's and the iterator policies'). */
+  readonly #destinations = new Set<FailureDestination>();
+  readonly #failureStats = {
+    handlerFailures: 0,
+    retries: 0,
+    bisections: 0,
+    recordsSentToDestination: 0,
+    recordsSkippedByAge: 0,
+    destinationFailures: 0,
+  };
   #runSettle: { resolve: () => void; reject: (error: unknown) => void } | null = null;
   #fatal: unknown = null;
   #startPromise: Promise<void> | null = null;
@@ -167,6 +217,11 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   /** Records that looked like KPL aggregates and were not (delivered raw), since construction. */
   get invalidAggregates(): number {
     return this.#invalidAggregates;
+  }
+
+  /** Counters: failure policy (retries, bisections, records sent to the destination, ...) and more. */
+  stats(): ConsumerStats {
+    return { ...this.#failureStats, invalidAggregates: this.#invalidAggregates };
   }
 
   /** Process ids of the shard processes (process runner), by shard. */
@@ -582,18 +637,22 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
 
   /**
    * Runs `handler` for every batch until `close()`; shards are handled concurrently, batches of one
-   * shard one after another. A batch counts as processed when the handler resolves. If the handler
-   * throws, the consumer closes (the batch is not checkpointed) and `run()` rejects with that error.
-   * Resolves after `close()` finished.
+   * shard one after another. A batch counts as processed when the handler resolves. Without
+   * `options.failure`, if the handler throws, the consumer closes (the batch is not checkpointed) and
+   * `run()` rejects with that error. With it, failed records are retried, bisected, or sent to the
+   * destination (see the README, "When a handler fails"). Resolves after `close()` finished.
+   * @throws ValidationError for a handler that is not a function or an invalid failure policy.
    */
-  async run(handler: BatchHandler): Promise<void> {
+  async run(handler: BatchHandler, options: RunOptions = {}): Promise<void> {
     if (typeof handler !== 'function') {
       throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'run(handler): handler must be a function', {
         context: { handler: typeof handler },
       });
     }
+    const failure = options.failure === undefined ? null : resolveFailurePolicy(options.failure);
     this.#claim('run');
     this.#handler = handler;
+    this.#failure = failure;
     const settled = new Promise<void>((resolve, reject) => {
       this.#runSettle = { resolve, reject };
     });
@@ -614,42 +673,183 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         if (abort === undefined || abort.signal.aborted) return;
         const records = session.takeBatch();
         if (records === undefined || records.length === 0) return;
-        const last = records[records.length - 1]!;
-        const context: BatchContext = {
-          shardId: session.shardId,
-          millisBehindLatest: session.millisBehindLatest,
-          signal: abort.signal,
-          checkpoint: async (record?: KinesisRecord) => {
-            const at = record ?? last;
-            const processed = session.checkpointer.processed;
-            // Never backwards (a record of an earlier batch): one comparison per call, not per record.
-            if (processed === null || compareCheckpoints(at, processed) > 0)
-              session.checkpointer.markProcessed(at, 0);
-            await session.checkpointer.flush();
-          },
+        const call = (batch: KinesisRecord[], attempt: number): Promise<unknown> => {
+          const context = this.#batchContext(session, batch, attempt, abort.signal);
+          return handlerScope.run(session, async () => handler(batch, context));
         };
-        try {
-          await handlerScope.run(session, () => handler(records, context));
-        } catch (error) {
-          if (abort.signal.aborted || error instanceof LeaseLostError) {
-            // The shard stopped here (lease lost or handed over, closing): the batch is not
-            // checkpointed and the new owner reads it again. Not a reason to stop the consumer.
-            this.#logger.warn('batch handler failed after its shard stopped', {
-              shardId: session.shardId,
-              error: String((error as Error)?.message ?? error),
-            });
-            return;
-          }
-          this.#fail(error);
-          return;
-        }
-        let bytes = 0;
-        for (const record of records) bytes += record.data.byteLength;
-        session.processed(last, records.length, bytes);
+        const done =
+          this.#failure === null
+            ? await this.#handleOnce(session, records, abort.signal, call)
+            : await this.#handleWithPolicy(session, records, abort.signal, this.#failure, call);
+        if (!done) return;
       }
     };
     const running = loop().finally(() => this.#inflight.delete(session));
     this.#inflight.set(session, running);
+  }
+
+  #batchContext(
+    session: ShardSession,
+    batch: KinesisRecord[],
+    attempt: number,
+    signal: AbortSignal,
+  ): BatchContext {
+    const last = batch[batch.length - 1]!;
+    return {
+      shardId: session.shardId,
+      attempt,
+      millisBehindLatest: session.millisBehindLatest,
+      signal,
+      checkpoint: async (record?: KinesisRecord) => {
+        const at = record ?? last;
+        const processed = session.checkpointer.processed;
+        // Never backwards (a record of an earlier batch): one comparison per call, not per record.
+        if (processed === null || compareCheckpoints(at, processed) > 0)
+          session.checkpointer.markProcessed(at, 0);
+        await session.checkpointer.flush();
+      },
+    };
+  }
+
+  /** Marks `records[from..to)` processed (count and bytes summed once per call). */
+  #markProcessed(session: ShardSession, records: readonly KinesisRecord[], from: number, to: number): void {
+    let bytes = 0;
+    for (let i = from; i < to; i++) bytes += records[i]!.data.byteLength;
+    session.processed(records[to - 1]!, to - from, bytes);
+  }
+
+  /** Counts and reports what the failure policy does on `shardId`. */
+  #failureObserver(shardId: string): BatchRetrierObserver {
+    const stats = this.#failureStats;
+    const events = this.#events;
+    return {
+      handlerFailed: ({ records: count, error }) => {
+        stats.handlerFailures += 1;
+        this.#logger.warn('batch handler failed', {
+          shardId,
+          records: count,
+          error: String((error as Error)?.message ?? error),
+        });
+        events.emit('batchFailed', { shardId, records: count, error });
+      },
+      bisected: (info) => {
+        stats.bisections += 1;
+        events.emit('batchBisected', { shardId, ...info });
+      },
+      retrying: (info) => {
+        stats.retries += 1;
+        events.emit('batchRetry', { shardId, ...info });
+      },
+      sent: (failed) => {
+        const count = failed.records.length;
+        stats.recordsSentToDestination += count;
+        if (failed.condition === 'RecordAgeExceeded') stats.recordsSkippedByAge += count;
+        this.#logger.warn('records sent to the failure destination', {
+          shardId,
+          records: count,
+          condition: failed.condition,
+        });
+        events.emit('sentToDestination', {
+          shardId,
+          records: count,
+          condition: failed.condition,
+          firstSequenceNumber: failed.records[0]!.sequenceNumber,
+          lastSequenceNumber: failed.records[count - 1]!.sequenceNumber,
+          attempts: failed.attempts,
+          error: failed.error,
+        });
+      },
+      destinationFailed: ({ error }) => {
+        stats.destinationFailures += 1;
+        this.#nonFatal(error);
+      },
+    };
+  }
+
+  /**
+   * A failure policy for iterator mode: `await policy.handle(record, fn)` in the loop body retries
+   * `fn` with backoff and gives the record to the destination when the policy is exhausted (same
+   * options, counters and events as `run(handler, { failure })`; nothing to bisect for one record).
+   * Its destination is closed by `close()`.
+   * @throws ValidationError for an invalid policy.
+   */
+  failurePolicy(options: FailurePolicyOptions): RecordFailurePolicy {
+    const policy = resolveFailurePolicy(options);
+    if (policy.destination !== null) this.#destinations.add(policy.destination);
+    return new RecordFailurePolicy({
+      policy,
+      streamName: this.#o.streamName,
+      consumerGroup: this.#o.consumerGroup,
+      clock: this.#o.clock,
+      wallNow: () => Date.now(),
+      // The shard's signal (aborted on a lost lease, a handoff and close); a shard no longer held here
+      // (or the consumer closing) stops at once.
+      signal: (record) => {
+        const session = this.#sessions.get(record.shardId);
+        const abort = session === undefined ? undefined : this.#aborts.get(session);
+        return abort?.signal ?? AbortSignal.abort(this.#closedError());
+      },
+      observer: (shardId) => this.#failureObserver(shardId),
+    });
+  }
+
+  /** No failure policy (the default): a failing handler stops the consumer. False: stop this loop. */
+  async #handleOnce(
+    session: ShardSession,
+    records: KinesisRecord[],
+    signal: AbortSignal,
+    call: (batch: KinesisRecord[], attempt: number) => Promise<unknown>,
+  ): Promise<boolean> {
+    try {
+      const response = await call(records, 1);
+      const verdict = readBatchResponse(response, records);
+      if (verdict.type !== 'ok') {
+        throw new KinesisTsError(
+          ErrorCode.BATCH_ITEM_FAILED,
+          'the batch handler reported failed records (batchItemFailures) and run() has no failure policy: pass run(handler, { failure }) to retry them',
+          { context: { shardId: session.shardId, records: records.length } },
+        );
+      }
+    } catch (error) {
+      if (signal.aborted || error instanceof LeaseLostError) {
+        // The shard stopped here (lease lost or handed over, closing): the batch is not
+        // checkpointed and the new owner reads it again. Not a reason to stop the consumer.
+        this.#logger.warn('batch handler failed after its shard stopped', {
+          shardId: session.shardId,
+          error: String((error as Error)?.message ?? error),
+        });
+        return false;
+      }
+      this.#fail(error);
+      return false;
+    }
+    this.#markProcessed(session, records, 0, records.length);
+    return true;
+  }
+
+  /** `run(handler, { failure })`: the batch goes through the retrier. False: stop this loop. */
+  async #handleWithPolicy(
+    session: ShardSession,
+    records: KinesisRecord[],
+    signal: AbortSignal,
+    policy: ResolvedFailurePolicy,
+    call: (batch: KinesisRecord[], attempt: number) => Promise<unknown>,
+  ): Promise<boolean> {
+    const shardId = session.shardId;
+    const outcome = await retryBatch(records, {
+      policy,
+      streamName: this.#o.streamName,
+      consumerGroup: this.#o.consumerGroup,
+      shardId,
+      clock: this.#o.clock,
+      wallNow: () => Date.now(),
+      signal,
+      invoke: call,
+      progress: (from, to) => this.#markProcessed(session, records, from, to),
+      observer: this.#failureObserver(shardId),
+    });
+    if (outcome.type === 'failed') this.#fail(outcome.error);
+    return outcome.type === 'done';
   }
 
   /**
@@ -711,6 +911,14 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         });
       });
     }
+    if (this.#failure?.destination) this.#destinations.add(this.#failure.destination);
+    for (const destination of this.#destinations) {
+      await destination.close?.().catch((error: unknown) => {
+        this.#logger.warn('closing a failure destination failed', {
+          error: String((error as Error)?.message ?? error),
+        });
+      });
+    }
     if (this.#ownState) await this.#state.close().catch(() => {});
     if (this.#ownClient) this.#client?.destroy();
     this.#logger.info('consumer closed', { instanceId: this.#o.instanceId });
@@ -724,4 +932,4 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
 }
 
 /** Re-exported for typing custom errors in handlers. */
-export type { KinesisTsError };
+export type { KinesisTsError } from '@kinesis-ts/core';

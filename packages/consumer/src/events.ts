@@ -34,6 +34,25 @@ export interface ConsumerEvents {
    * delivered raw, as one plain record (the KCL's rule). Counted in `invalidAggregates`.
    */
   invalidAggregate: { shardId: string; sequenceNumber: string; reason: string };
+  /**
+   * A batch handler failed under the failure policy (`run(handler, { failure })`): it threw or reported
+   * failed records. `records`: how many the failed call had.
+   */
+  batchFailed: { shardId: string; records: number; error: unknown };
+  /** Failed records are called again after `delayMs` (`retry`: retries of the same records so far). */
+  batchRetry: { shardId: string; records: number; retry: number; delayMs: number; error: unknown };
+  /** A failing batch was split in two halves (`bisectOnError`). */
+  batchBisected: { shardId: string; records: number; left: number; right: number };
+  /** The failure destination accepted records; they are checkpointed like processed ones. */
+  sentToDestination: {
+    shardId: string;
+    records: number;
+    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+    firstSequenceNumber: string;
+    lastSequenceNumber: string;
+    attempts: number;
+    error: unknown;
+  };
   /** A non-fatal error (state store failure, quarantined shard, ...). Fatal errors end iteration. */
   error: KinesisTsError;
 }

@@ -1,6 +1,35 @@
 export { type PackedRecords, packRecords, unpackRecords } from './batch-codec.js';
-export { type BatchContext, type BatchHandler, KinesisConsumer } from './consumer.js';
+export {
+  type BatchOutcome,
+  type BatchRetrierDeps,
+  type BatchRetrierObserver,
+  retryBatch,
+} from './batch-retrier.js';
+export {
+  type BatchContext,
+  type BatchHandler,
+  type ConsumerStats,
+  KinesisConsumer,
+  type RunOptions,
+} from './consumer.js';
 export { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
+export {
+  describeError,
+  type FailedRecordDocument,
+  type FailedRecords,
+  type FailureCondition,
+  type FailureDestination,
+  type FailureDestinationInput,
+  failedRecordDocuments,
+  toFailureDestination,
+} from './failure-destination.js';
+export {
+  type FailurePolicyOptions,
+  type FailureStats,
+  type ResolvedFailurePolicy,
+  resolveFailurePolicy,
+  retryDelayMs,
+} from './failure-policy.js';
 export {
   createFanOutClient,
   type FanOutApi,
@@ -25,6 +54,13 @@ export {
   type StreamConsumerOptions,
 } from './fan-out/stream-consumer-registration.js';
 export {
+  type BatchResponse,
+  itemIdentifier,
+  type ResponseVerdict,
+  readBatchResponse,
+} from './item-identifier.js';
+export { type JsonLinesFileDestinationOptions, jsonLinesFileDestination } from './json-lines-destination.js';
+export {
   classifyKinesisError,
   type GetRecordsResult,
   type GetShardIteratorResult,
@@ -34,6 +70,11 @@ export {
 } from './kinesis-api.js';
 export { createKinesisClient, sdkKinesisApi } from './kinesis-client.js';
 export {
+  type DestinationProducer,
+  type KinesisStreamDestinationOptions,
+  kinesisStreamDestination,
+} from './kinesis-stream-destination.js';
+export {
   type CheckpointInterval,
   type InitialPosition,
   type KinesisConsumerOptions,
@@ -42,6 +83,7 @@ export {
   type RunnerKind,
   resolveOptions,
 } from './options.js';
+export type { RecordFailurePolicy } from './record-failure-policy.js';
 export {
   type ChildShardInfo,
   describePosition,

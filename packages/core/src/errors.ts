@@ -58,6 +58,13 @@ export const ErrorCode = {
   SPOOL_LOCKED: 'SPOOL_LOCKED',
   /** Reading or writing a producer's disk spool failed (disk full, permissions, I/O error). */
   SPOOL_IO_FAILED: 'SPOOL_IO_FAILED',
+  /**
+   * A batch handler reported records as failed (`batchItemFailures`), or returned identifiers that
+   * match no record of its batch (the whole batch then counts as failed).
+   */
+  BATCH_ITEM_FAILED: 'BATCH_ITEM_FAILED',
+  /** A failure destination did not accept records (it threw, or did not answer in time). */
+  FAILURE_DESTINATION_FAILED: 'FAILURE_DESTINATION_FAILED',
 } as const;
 
 /** One of the stable error codes. */
