@@ -16,6 +16,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { consumerDrain } = await import('./consumer-drain.js');
 const { producerThroughput } = await import('./producer-throughput.js');
 const { codec } = await import('./codec.js');
+const { getRecordsParse } = await import('./get-records-parse.js');
 const { backpressure } = await import('./backpressure.js');
 const { failover } = await import('./failover.js');
 const { printResult } = await import('./lib/result.js');
@@ -51,6 +52,7 @@ const benchmarks: [string, () => Promise<BenchResult> | BenchResult][] = [
       }),
   ],
   ['codec', () => codec({ rounds: large ? 9 : 5, roundMs: large ? 300 : 150 })],
+  ['get-records-parse', () => getRecordsParse({ rounds: large ? 9 : 5, roundMs: large ? 500 : 250 })],
   [
     'backpressure',
     () =>

@@ -25,6 +25,11 @@ export {
   type StreamConsumerOptions,
 } from './fan-out/stream-consumer-registration.js';
 export {
+  FAST_GET_RECORDS_MIDDLEWARE,
+  fastGetRecords,
+  parseGetRecordsBody,
+} from './fast-get-records.js';
+export {
   classifyKinesisError,
   type GetRecordsResult,
   type GetShardIteratorResult,
@@ -32,7 +37,7 @@ export {
   type KinesisFailureKind,
   type ListShardsResult,
 } from './kinesis-api.js';
-export { createKinesisClient, sdkKinesisApi } from './kinesis-client.js';
+export { createKinesisClient, type SdkKinesisApiOptions, sdkKinesisApi } from './kinesis-client.js';
 export {
   type CheckpointInterval,
   type InitialPosition,
