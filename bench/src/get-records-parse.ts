@@ -7,7 +7,8 @@
  */
 import { Readable } from 'node:stream';
 import { GetRecordsCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { fastGetRecords, parseGetRecordsBody } from '@kinesis-ts/consumer';
+import { fastGetRecords, packRecords, parseGetRecordsBody, unpackRecords } from '@kinesis-ts/consumer';
+import type { KinesisRecord } from '@kinesis-ts/core';
 import { CREDENTIALS, REGION } from './lib/emulators.js';
 import { median } from './lib/measure.js';
 import type { BenchResult, Side } from './lib/result.js';
@@ -128,6 +129,35 @@ export async function getRecordsParse(options: ParseOptions): Promise<BenchResul
     headline ??= ratio;
     sdkClient.destroy();
     fastClient.destroy();
+  }
+  // The main process's per-record work for a packed batch (process and thread runners).
+  for (const [arrivals, distinct] of [
+    ['arrival times repeating (500 records per millisecond)', false],
+    ['every arrival time distinct', true],
+  ] as const) {
+    const t0 = Date.now();
+    const records: KinesisRecord[] = Array.from({ length: 10_000 }, (_, i) => ({
+      data: payload(100),
+      partitionKey: `key-${i}`,
+      sequenceNumber: (49_590_000_000_000_000_000_000_000_000_000n + BigInt(i)).toString(),
+      subSequenceNumber: 0,
+      shardId: 'shardId-000000000000',
+      approximateArrivalTimestamp: new Date(t0 + (distinct ? i : Math.floor(i / 500))),
+      aggregated: false,
+    }));
+    const packed = structuredClone(packRecords(records));
+    const call = async () => unpackRecords(packed, 'shardId-000000000000').length;
+    await round(call, 200);
+    const rs: { rate: number; cpuUs: number }[] = [];
+    for (let r = 0; r < options.rounds; r++) rs.push(await round(call, options.roundMs));
+    sides.push({
+      label: `unpackRecords, 10,000 records of 100 B, ${arrivals}`,
+      kind: 'library',
+      figures: {
+        recordsPerSecond: median(rs.map((x) => x.rate)),
+        cpuMicrosecondsPerRecord: median(rs.map((x) => x.cpuUs)),
+      },
+    });
   }
   return {
     name: 'get-records-parse',
