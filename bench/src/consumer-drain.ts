@@ -6,6 +6,7 @@
  * and a scaling table over shard counts (`consumerScaling`).
  */
 import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { KinesisConsumer, type KinesisConsumerOptions } from '@kinesis-ts/consumer';
 import { createStateTable, DynamoDBState } from '@kinesis-ts/state-dynamodb';
 import { type Emulators, startEmulators } from './lib/emulators.js';
@@ -20,6 +21,16 @@ import { bareGetRecordsLoop, fillStream, fillStreamAggregated, newStream } from 
 export interface RunnerConfig {
   readonly label: string;
   readonly options: Partial<KinesisConsumerOptions>;
+  /**
+   * Another build of `@kinesis-ts/consumer` to run this row with (path of its `dist/index.mjs`), for
+   * comparing two builds in one run (`pnpm bench --compare-build <path>`).
+   */
+  readonly module?: string;
+}
+
+/** The rows of `configs` again, run with another build of the consumer. */
+export function withBuild(configs: readonly RunnerConfig[], module: string): RunnerConfig[] {
+  return configs.map((c) => ({ ...c, label: `${c.label} (compare build)`, module }));
 }
 
 /** The configurations every drain measures, first one = the headline (the default runner). */
@@ -84,8 +95,13 @@ async function drainLibrary(ctx: DrainContext, config: RunnerConfig): Promise<Dr
     await createStateTable(emu.dynamoConfig, { tableName, pollIntervalMs: 50 });
     state = new DynamoDBState({ tableName, clientConfig: emu.dynamoConfig });
   }
+  const Consumer =
+    config.module === undefined
+      ? KinesisConsumer
+      : ((await import(pathToFileURL(config.module).href)) as { KinesisConsumer: typeof KinesisConsumer })
+          .KinesisConsumer;
   const t0 = performance.now();
-  const consumer = new KinesisConsumer({
+  const consumer = new Consumer({
     streamName: stream,
     initialPosition: 'TRIM_HORIZON',
     clientConfig: emu.kinesisConfig,
@@ -241,7 +257,7 @@ export async function consumerDrain(options: DrainOptions): Promise<BenchResult>
     const baseline = best(baselineRuns);
     const library = libraryRuns.map(best);
     const headline = library[0]!;
-    const inlineIndex = runners.findIndex((r) => r.options.runner === 'inline');
+    const inlineIndex = runners.findIndex((r) => r.options.runner === 'inline' && r.module === undefined);
     const inline = inlineIndex >= 0 ? library[inlineIndex] : undefined;
     const ratios: Record<string, number | undefined> = {};
     for (const [i, config] of runners.entries()) {
@@ -264,7 +280,7 @@ export async function consumerDrain(options: DrainOptions): Promise<BenchResult>
       name,
       inputs: {
         ...options,
-        runners: runners.map((r) => ({ label: r.label, options: r.options })),
+        runners: runners.map((r) => ({ label: r.label, options: r.options, module: r.module })),
         kinesisRecords,
         figures: `best of ${options.rounds} rounds`,
         fillSeconds: Number(fillSeconds.toFixed(2)),

@@ -8,6 +8,8 @@
  *   pnpm bench --records 160000     consumer-drain (and its variants) at another size
  *   pnpm bench --scaling            adds consumer-scaling: 1, 4, 16, 64 shards per runner (heavy)
  *   pnpm bench --shards 1,4         consumer-scaling's shard counts
+ *   pnpm bench --compare-build /path/to/consumer/dist/index.mjs
+ *                                   consumer-drain also runs every runner with that build (A/B in one run)
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -16,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 // Before the SDK loads (hence the dynamic imports below): Node 20 is what this repository targets.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const { consumerDrain, consumerScaling, RUNNER_CONFIGS } = await import('./consumer-drain.js');
+const { consumerDrain, consumerScaling, RUNNER_CONFIGS, withBuild } = await import('./consumer-drain.js');
 const { producerThroughput } = await import('./producer-throughput.js');
 const { codec } = await import('./codec.js');
 const { getRecordsParse } = await import('./get-records-parse.js');
@@ -37,7 +39,8 @@ const only = onlyValue === undefined ? undefined : new Set(onlyValue.split(','))
 const recordsValue = flagValue('--records');
 const drainRecords = recordsValue === undefined ? (large ? 300_000 : 60_000) : Number(recordsValue);
 const shardCounts = (flagValue('--shards') ?? '1,4,16,64').split(',').map(Number);
-const valueFlags = ['--only', '--records', '--shards'];
+const compareBuild = flagValue('--compare-build');
+const valueFlags = ['--only', '--records', '--shards', '--compare-build'];
 const known = new Set([
   '--large',
   '--scaling',
@@ -51,7 +54,7 @@ const invalid =
   shardCounts.some((n) => !Number.isSafeInteger(n) || n <= 0);
 if (unknown.length > 0 || invalid || argv.includes('--help')) {
   console.error(
-    'Usage: pnpm bench [--large] [--records N] [--scaling [--shards 1,4,16,64]] [--only consumer-drain,consumer-drain-kpl,consumer-drain-dynamodb,consumer-scaling,producer-throughput,codec,get-records-parse,backpressure,failover]',
+    'Usage: pnpm bench [--large] [--records N] [--compare-build PATH] [--scaling [--shards 1,4,16,64]] [--only consumer-drain,consumer-drain-kpl,consumer-drain-dynamodb,consumer-scaling,producer-throughput,codec,get-records-parse,backpressure,failover]',
   );
   process.exit(unknown.length > 0 || invalid ? 2 : 0);
 }
@@ -59,7 +62,17 @@ if (unknown.length > 0 || invalid || argv.includes('--help')) {
 const benchmarks: [string, () => Promise<BenchResult> | BenchResult][] = [
   [
     'consumer-drain',
-    () => consumerDrain({ records: drainRecords, recordSize: 100, shards: 4, rounds: large ? 3 : 1 }),
+    () =>
+      consumerDrain({
+        records: drainRecords,
+        recordSize: 100,
+        shards: 4,
+        rounds: large ? 3 : 1,
+        runners:
+          compareBuild === undefined
+            ? RUNNER_CONFIGS
+            : [...RUNNER_CONFIGS, ...withBuild(RUNNER_CONFIGS, compareBuild)],
+      }),
   ],
   [
     'consumer-drain-kpl',
