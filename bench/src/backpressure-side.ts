@@ -14,7 +14,8 @@ interface SideArgs {
   readonly stream: string;
   readonly backlog: number;
   readonly seconds: number;
-  readonly maxBufferedRecords: number;
+  /** Absent: the consumer's default. */
+  readonly maxBufferedRecords?: number;
   readonly runner: 'process' | 'thread' | 'inline';
 }
 
@@ -35,7 +36,7 @@ if (args.side === 'library') {
     runner: args.runner,
     initialPosition: 'TRIM_HORIZON',
     clientConfig: kinesisConfig,
-    maxBufferedRecords: args.maxBufferedRecords,
+    ...(args.maxBufferedRecords === undefined ? {} : { maxBufferedRecords: args.maxBufferedRecords }),
   });
   const pids = new Set<number>();
   const watch = setInterval(() => {

@@ -2,9 +2,14 @@
  * `pnpm bench`: runs the benchmarks, prints a table per benchmark and writes one JSON object per
  * benchmark to bench/results.json. Benchmarks report; they never assert timings.
  *
- *   pnpm bench                      small sizes (about two and a half minutes on 2 cores)
- *   pnpm bench --large              larger sizes and more rounds (several minutes)
+ *   pnpm bench                      small sizes (a few minutes on 2 cores)
+ *   pnpm bench --large              larger sizes and more rounds (several minutes more)
  *   pnpm bench --only codec,failover
+ *   pnpm bench --records 160000     consumer-drain (and its variants) at another size
+ *   pnpm bench --scaling            adds consumer-scaling: 1, 4, 16, 64 shards per runner (heavy)
+ *   pnpm bench --shards 1,4         consumer-scaling's shard counts
+ *   pnpm bench --compare-build /path/to/consumer/dist/index.mjs
+ *                                   consumer-drain also runs every runner with that build (A/B in one run)
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -13,10 +18,11 @@ import { fileURLToPath } from 'node:url';
 // Before the SDK loads (hence the dynamic imports below): Node 20 is what this repository targets.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const { consumerDrain } = await import('./consumer-drain.js');
+const { consumerDrain, consumerScaling, RUNNER_CONFIGS, withBuild } = await import('./consumer-drain.js');
 const { producerThroughput } = await import('./producer-throughput.js');
 const { producerSpool } = await import('./producer-spool.js');
 const { codec } = await import('./codec.js');
+const { getRecordsParse } = await import('./get-records-parse.js');
 const { backpressure } = await import('./backpressure.js');
 const { failover } = await import('./failover.js');
 const { printResult } = await import('./lib/result.js');
@@ -24,23 +30,83 @@ type BenchResult = import('./lib/result.js').BenchResult;
 
 const argv = process.argv.slice(2).filter((a) => a !== '--');
 const large = argv.includes('--large');
-const onlyIndex = argv.indexOf('--only');
-const only = onlyIndex >= 0 ? new Set((argv[onlyIndex + 1] ?? '').split(',')) : undefined;
-const known = new Set(['--large', '--only', ...(onlyIndex >= 0 ? [argv[onlyIndex + 1]] : [])]);
+const scaling = argv.includes('--scaling');
+const flagValue = (flag: string): string | undefined => {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const onlyValue = flagValue('--only');
+const only = onlyValue === undefined ? undefined : new Set(onlyValue.split(','));
+const recordsValue = flagValue('--records');
+const drainRecords = recordsValue === undefined ? (large ? 300_000 : 60_000) : Number(recordsValue);
+const shardCounts = (flagValue('--shards') ?? '1,4,16,64').split(',').map(Number);
+const compareBuild = flagValue('--compare-build');
+const valueFlags = ['--only', '--records', '--shards', '--compare-build'];
+const known = new Set([
+  '--large',
+  '--scaling',
+  ...valueFlags,
+  ...valueFlags.map(flagValue).filter((v): v is string => v !== undefined),
+]);
 const unknown = argv.filter((a) => !known.has(a));
-if (unknown.length > 0 || argv.includes('--help')) {
+const invalid =
+  !Number.isSafeInteger(drainRecords) ||
+  drainRecords <= 0 ||
+  shardCounts.some((n) => !Number.isSafeInteger(n) || n <= 0);
+if (unknown.length > 0 || invalid || argv.includes('--help')) {
   console.error(
-    'Usage: pnpm bench [--large] [--only consumer-drain,producer-throughput,producer-spool,codec,backpressure,failover]',
+    'Usage: pnpm bench [--large] [--records N] [--compare-build PATH] [--scaling [--shards 1,4,16,64]] [--only consumer-drain,consumer-drain-kpl,consumer-drain-dynamodb,consumer-scaling,producer-throughput,producer-spool,codec,get-records-parse,backpressure,failover]',
   );
-  process.exit(unknown.length > 0 ? 2 : 0);
+  process.exit(unknown.length > 0 || invalid ? 2 : 0);
 }
 
 const benchmarks: [string, () => Promise<BenchResult> | BenchResult][] = [
   [
     'consumer-drain',
     () =>
-      consumerDrain({ records: large ? 300_000 : 60_000, recordSize: 100, shards: 4, rounds: large ? 3 : 1 }),
+      consumerDrain({
+        records: drainRecords,
+        recordSize: 100,
+        shards: 4,
+        rounds: large ? 3 : 1,
+        runners:
+          compareBuild === undefined
+            ? RUNNER_CONFIGS
+            : [...RUNNER_CONFIGS, ...withBuild(RUNNER_CONFIGS, compareBuild)],
+      }),
   ],
+  [
+    'consumer-drain-kpl',
+    () =>
+      consumerDrain({
+        records: drainRecords,
+        recordSize: 100,
+        shards: 4,
+        rounds: large ? 3 : 1,
+        aggregated: true,
+        runners: [RUNNER_CONFIGS[0]!, RUNNER_CONFIGS[2]!],
+      }),
+  ],
+  [
+    'consumer-drain-dynamodb',
+    () =>
+      consumerDrain({
+        records: drainRecords,
+        recordSize: 100,
+        shards: 4,
+        rounds: large ? 3 : 1,
+        state: 'dynamodb',
+        runners: [RUNNER_CONFIGS[0]!, RUNNER_CONFIGS[2]!],
+      }),
+  ],
+  ...(scaling || only?.has('consumer-scaling')
+    ? [
+        [
+          'consumer-scaling',
+          () => consumerScaling({ shardCounts, records: large ? 128_000 : 32_000, recordSize: 100 }),
+        ] as [string, () => Promise<BenchResult>],
+      ]
+    : []),
   [
     'producer-throughput',
     () =>
@@ -64,13 +130,14 @@ const benchmarks: [string, () => Promise<BenchResult> | BenchResult][] = [
       }),
   ],
   ['codec', () => codec({ rounds: large ? 9 : 5, roundMs: large ? 300 : 150 })],
+  ['get-records-parse', () => getRecordsParse({ rounds: large ? 9 : 5, roundMs: large ? 500 : 250 })],
   [
     'backpressure',
     () =>
       backpressure({
         shards: 4,
         recordSize: 1024,
-        maxBufferedRecords: 250,
+        maxBufferedRecords: 250, // the tuned side; the headline side runs with the defaults
         multiples: large ? [20, 80] : [20, 40],
       }),
   ],
@@ -95,6 +162,7 @@ const environment = {
   cpuModel: cpus()[0]?.model,
   loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
   size: large ? 'large' : 'small',
+  argv: argv.join(' '),
   date: new Date().toISOString(),
 };
 console.log(

@@ -10,6 +10,13 @@ import {
   ListShardsCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
+import {
+  AggregateBuilder,
+  deaggregate,
+  findShardForHashKey,
+  parseHashKeyRange,
+  partitionKeyToHashKey,
+} from '@kinesis-ts/core';
 import { createStream } from '@kinesis-ts/integration';
 
 let streams = 0;
@@ -49,6 +56,57 @@ export async function fillStream(
   await Promise.all([worker(), worker(), worker(), worker()]);
 }
 
+/**
+ * Writes `count` user records of `size` bytes (random partition keys) as KPL aggregates of at most
+ * 50 KiB, aggregated per shard as the KPL does (each user record's key hashes into the shard its
+ * aggregate lands on, so the consumer's hash-range filter keeps every one); returns how many
+ * Kinesis records that took.
+ */
+export async function fillStreamAggregated(
+  kinesis: KinesisClient,
+  stream: string,
+  count: number,
+  size: number,
+): Promise<number> {
+  const data = payload(size);
+  const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
+  const shards = (Shards ?? [])
+    .map((shard) => ({
+      hashKeyRange: parseHashKeyRange(shard.HashKeyRange!),
+      builder: new AggregateBuilder(),
+    }))
+    .sort((a, b) => (a.hashKeyRange.startingHashKey < b.hashKeyRange.startingHashKey ? -1 : 1));
+  const aggregates: { Data: Uint8Array; PartitionKey: string; ExplicitHashKey: string }[] = [];
+  const flush = (shard: (typeof shards)[number]): void => {
+    const built = shard.builder.build();
+    // The shard's own start as explicit hash key: the aggregate lands on the shard its records hash to.
+    aggregates.push({
+      Data: built.data,
+      PartitionKey: built.partitionKey,
+      ExplicitHashKey: shard.hashKeyRange.startingHashKey.toString(),
+    });
+    shard.builder.reset();
+  };
+  for (let i = 0; i < count; i++) {
+    const record = { data, partitionKey: randomUUID() };
+    const shard = findShardForHashKey(shards, partitionKeyToHashKey(record.partitionKey))!;
+    if (!shard.builder.tryAdd(record)) {
+      flush(shard);
+      shard.builder.tryAdd(record);
+    }
+  }
+  for (const shard of shards) if (shard.builder.count > 0) flush(shard);
+  // 50 KiB aggregates: 80 per PutRecords call stays under kinesalite's 5 MiB request limit.
+  for (let i = 0; i < aggregates.length; i += 80) {
+    let entries = aggregates.slice(i, i + 80);
+    while (entries.length > 0) {
+      const result = await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: entries }));
+      entries = entries.filter((_, j) => result.Records?.[j]?.ErrorCode !== undefined);
+    }
+  }
+  return aggregates.length;
+}
+
 /** Shard ids of a stream. */
 export async function shardIds(kinesis: KinesisClient, stream: string): Promise<string[]> {
   const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
@@ -58,13 +116,16 @@ export async function shardIds(kinesis: KinesisClient, stream: string): Promise<
 /**
  * The baseline reader: per shard, GetShardIterator(TRIM_HORIZON), then GetRecords (Limit 10,000) in a
  * loop without pauses, all shards concurrently, until `count` records were read. Calls `onRecord`
- * with each record's data (what a hand-written consumer would process).
+ * with each record's data (what a hand-written consumer would process). With `deaggregateRecords`,
+ * KPL aggregates are unpacked with `@kinesis-ts/core`'s `deaggregate` (what a user of the KPL must
+ * do) and `count` and `onRecord` are in user records.
  */
 export async function bareGetRecordsLoop(
   kinesis: KinesisClient,
   stream: string,
   count: number,
   onRecord: (data: Uint8Array) => void | Promise<void>,
+  deaggregateRecords = false,
 ): Promise<{ firstRecordAt: number; lastRecordAt: number }> {
   let read = 0;
   let firstRecordAt = 0;
@@ -83,10 +144,21 @@ export async function bareGetRecordsLoop(
       ).ShardIterator;
       while (iterator !== undefined && iterator !== null && read < count) {
         const result = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-        const records = result.Records ?? [];
+        const raw = result.Records ?? [];
+        const records = deaggregateRecords
+          ? raw.flatMap((r) =>
+              deaggregate({
+                data: r.Data!,
+                partitionKey: r.PartitionKey!,
+                sequenceNumber: r.SequenceNumber!,
+                shardId,
+                approximateArrivalTimestamp: r.ApproximateArrivalTimestamp!,
+              }).map((u) => u.data),
+            )
+          : raw.map((r) => r.Data!);
         if (records.length > 0 && firstRecordAt === 0) firstRecordAt = performance.now();
-        for (const record of records) {
-          const r = onRecord(record.Data!);
+        for (const data of records) {
+          const r = onRecord(data);
           if (r !== undefined) await r;
         }
         read += records.length;

@@ -43,4 +43,46 @@ describe('batch codec', () => {
     expect(new Set(buffers).size).toBe(5);
     expect(buffers[0]!.byteLength).toBe(5); // the payload buffer is the batch's own, not the shared pool
   });
+
+  it('unpacks many records with the right fields, sharing a Date only between equal arrival times', () => {
+    const records: KinesisRecord[] = Array.from({ length: 50 }, (_, i) => ({
+      data: Buffer.from(`payload-${i}`),
+      partitionKey: `k${i}`,
+      sequenceNumber: String(1000 + Math.floor(i / 5)),
+      subSequenceNumber: i % 5,
+      shardId: 's1',
+      approximateArrivalTimestamp: new Date(5000 + Math.floor(i / 10)),
+      aggregated: i % 5 !== 0,
+    }));
+    const out = unpackRecords(structuredClone(packRecords(records)), 's1');
+    expect(out).toHaveLength(50);
+    for (const [i, r] of out.entries()) {
+      expect(Buffer.from(r.data).toString()).toBe(`payload-${i}`);
+      expect(r.partitionKey).toBe(`k${i}`);
+      expect(r.sequenceNumber).toBe(records[i]!.sequenceNumber);
+      expect(r.subSequenceNumber).toBe(i % 5);
+      expect(r.aggregated).toBe(i % 5 !== 0);
+      expect(r.approximateArrivalTimestamp.getTime()).toBe(5000 + Math.floor(i / 10));
+      expect(r.explicitHashKey).toBeUndefined();
+      expect(r.encryptionType).toBeUndefined();
+      if (i > 0) {
+        const same = records[i - 1]!.approximateArrivalTimestamp.getTime() === 5000 + Math.floor(i / 10);
+        expect(r.approximateArrivalTimestamp === out[i - 1]!.approximateArrivalTimestamp).toBe(same);
+      }
+    }
+    // Own enumerable fields only, as before: spreading a record keeps every field.
+    expect(Object.keys({ ...out[0]! }).sort()).toEqual(
+      [
+        'aggregated',
+        'approximateArrivalTimestamp',
+        'data',
+        'encryptionType',
+        'explicitHashKey',
+        'partitionKey',
+        'sequenceNumber',
+        'shardId',
+        'subSequenceNumber',
+      ].sort(),
+    );
+  });
 });

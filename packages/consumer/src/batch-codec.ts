@@ -2,7 +2,7 @@
  * Packs a batch of user records into one buffer plus offset and metadata arrays, so a whole
  * GetRecords batch crosses a process or thread boundary as one message with few, large fields.
  */
-import { type KinesisRecord, packPayloads, unpackPayloads } from '@kinesis-ts/core';
+import { type KinesisRecord, packPayloads } from '@kinesis-ts/core';
 
 /** A batch of records in transport form. Every field survives structured clone. */
 export interface PackedRecords {
@@ -73,23 +73,34 @@ export function transferables(packed: PackedRecords): ArrayBuffer[] {
 
 /**
  * Unpacks records. Payloads are `Buffer` views into one shared buffer (no copy): keeping one record
- * keeps its batch's buffer alive.
+ * keeps its batch's buffer alive. Consecutive records with the same arrival time share one `Date`
+ * (as the user records of one KPL aggregate already do): a `Date` per record was half of this
+ * function's cost (bench: 138 → 65 ns per record when arrivals repeat).
  */
 export function unpackRecords(packed: PackedRecords, shardId: string): KinesisRecord[] {
-  const n = packed.partitionKeys.length;
-  const payloads = unpackPayloads(packed);
+  const { offsets, partitionKeys, sequenceNumbers, subSequenceNumbers, arrivals, aggregated } = packed;
+  const { explicitHashKeys, encryptionTypes } = packed;
+  const n = partitionKeys.length;
+  const bytes = Buffer.from(packed.data.buffer, packed.data.byteOffset, packed.data.byteLength);
   const out = new Array<KinesisRecord>(n);
+  let lastArrival = Number.NaN;
+  let arrivalDate = new Date(0);
   for (let i = 0; i < n; i++) {
+    const arrival = arrivals[i]!;
+    if (arrival !== lastArrival) {
+      arrivalDate = new Date(arrival);
+      lastArrival = arrival;
+    }
     out[i] = {
-      data: payloads[i]!,
-      partitionKey: packed.partitionKeys[i]!,
-      sequenceNumber: packed.sequenceNumbers[i]!,
-      subSequenceNumber: packed.subSequenceNumbers[i]!,
-      explicitHashKey: packed.explicitHashKeys?.[i],
+      data: bytes.subarray(offsets[i]!, offsets[i + 1]!),
+      partitionKey: partitionKeys[i]!,
+      sequenceNumber: sequenceNumbers[i]!,
+      subSequenceNumber: subSequenceNumbers[i]!,
+      explicitHashKey: explicitHashKeys === null ? undefined : explicitHashKeys[i],
       shardId,
-      approximateArrivalTimestamp: new Date(packed.arrivals[i]!),
-      aggregated: packed.aggregated[i] === 1,
-      encryptionType: packed.encryptionTypes?.[i],
+      approximateArrivalTimestamp: arrivalDate,
+      aggregated: aggregated[i] === 1,
+      encryptionType: encryptionTypes === null ? undefined : encryptionTypes[i],
     };
   }
   return out;

@@ -54,6 +54,11 @@ export {
   type StreamConsumerOptions,
 } from './fan-out/stream-consumer-registration.js';
 export {
+  FAST_GET_RECORDS_MIDDLEWARE,
+  fastGetRecords,
+  parseGetRecordsBody,
+} from './fast-get-records.js';
+export {
   type BatchResponse,
   itemIdentifier,
   type ResponseVerdict,
@@ -68,7 +73,7 @@ export {
   type KinesisFailureKind,
   type ListShardsResult,
 } from './kinesis-api.js';
-export { createKinesisClient, sdkKinesisApi } from './kinesis-client.js';
+export { createKinesisClient, type SdkKinesisApiOptions, sdkKinesisApi } from './kinesis-client.js';
 export {
   type DestinationProducer,
   type KinesisStreamDestinationOptions,

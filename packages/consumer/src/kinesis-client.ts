@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { fastGetRecords } from './fast-get-records.js';
 import type { KinesisApi } from './kinesis-api.js';
 import type { TransferableCredentials, WorkerClientConfig } from './runners/transport.js';
 
@@ -38,12 +39,24 @@ export function createKinesisClient(
   });
 }
 
+/** Options of {@link sdkKinesisApi}. */
+export interface SdkKinesisApiOptions {
+  /**
+   * Parse successful GetRecords responses with {@link fastGetRecords} (default `true`); `false` leaves
+   * every response to the SDK's deserializer.
+   */
+  readonly fastGetRecords?: boolean;
+}
+
 /** Adapts an SDK client to {@link KinesisApi}. */
-export function sdkKinesisApi(client: KinesisClient): KinesisApi {
+export function sdkKinesisApi(client: KinesisClient, options: SdkKinesisApiOptions = {}): KinesisApi {
+  const fast = options.fastGetRecords ?? true;
   return {
     getShardIterator: (input, signal) =>
       client.send(new GetShardIteratorCommand(input), { abortSignal: signal }),
-    getRecords: (input, signal) => client.send(new GetRecordsCommand(input), { abortSignal: signal }),
+    getRecords: fast
+      ? (input, signal) => fastGetRecords(client, input, signal)
+      : (input, signal) => client.send(new GetRecordsCommand(input), { abortSignal: signal }),
     listShards: (input, signal) => client.send(new ListShardsCommand(input), { abortSignal: signal }),
   };
 }
