@@ -35,8 +35,9 @@ export function withBuild(configs: readonly RunnerConfig[], module: string): Run
 
 /** The configurations every drain measures, first one = the headline (the default runner). */
 export const RUNNER_CONFIGS: readonly RunnerConfig[] = [
-  { label: 'process runner', options: { runner: 'process' } },
-  { label: 'thread runner', options: { runner: 'thread' } },
+  { label: 'process pool (default: availableParallelism)', options: { runner: 'process' } },
+  { label: 'process per shard', options: { runner: 'process', maxProcesses: Number.POSITIVE_INFINITY } },
+  { label: 'thread pool (default)', options: { runner: 'thread' } },
   { label: 'inline runner', options: { runner: 'inline' } },
 ];
 
