@@ -213,6 +213,9 @@ export class KinesisProducer {
     if (this.#starting === undefined) {
       this.#runner ??= this.#createRunner();
       this.#installSignalHandlers();
+      // Like a server: a started producer keeps the process alive until close(), with or without
+      // records outstanding (its own timers are unref()'d). A start that failed holds nothing.
+      this.#keepAlive ??= setInterval(() => {}, 1 << 30);
       this.#starting = this.#runner.start().then(
         (info) => {
           this.#info = info;
@@ -221,6 +224,7 @@ export class KinesisProducer {
         },
         (error: unknown) => {
           this.#starting = undefined;
+          this.#releaseKeepAlive();
           for (const item of this.#queue.drain()) item.reject(error);
           this.#queuedBytes = 0;
           this.#notifyProgress();
@@ -527,6 +531,8 @@ export class KinesisProducer {
   }
 
   #gaveUpResolve: (() => void) | undefined;
+  /** Held from the first start until close() (see #ensureStarted). */
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
 
   async #close(): Promise<void> {
     this.#closed = true;
@@ -551,6 +557,7 @@ export class KinesisProducer {
       this.#gaveUpResolve = undefined;
       for (const stop of this.#onGiveUp.splice(0)) stop();
       this.#removeSignalHandlers();
+      this.#releaseKeepAlive();
     }
   }
 
@@ -615,6 +622,11 @@ export class KinesisProducer {
     } catch (error) {
       this.#resolved.logger.warn('onEvent hook threw', { error: String(error) });
     }
+  }
+
+  #releaseKeepAlive(): void {
+    if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
   }
 
   #installSignalHandlers(): void {
