@@ -77,10 +77,10 @@ export interface KinesisConsumerOptions {
   readonly maxBufferedBytes?: number;
   /**
    * Most user records buffered over all owned shards together: each shard's bound is lowered to its
-   * share (this ÷ owned shards) while that is below `maxBufferedRecords`. Default 20,000.
+   * share (this ÷ owned shards) while that is below `maxBufferedRecords`. Default 10,000.
    */
   readonly maxInstanceBufferedRecords?: number;
-  /** Most payload bytes buffered over all owned shards together (shared the same way). Default 32 MiB. */
+  /** Most payload bytes buffered over all owned shards together (shared the same way). Default 16 MiB. */
   readonly maxInstanceBufferedBytes?: number;
   /** A lease whose counter did not move for this long is expired and may be taken. Default 10,000 ms. */
   readonly failoverTimeMs?: number;
@@ -353,8 +353,8 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
     maxThreads: poolSize(options, 'maxThreads'),
     maxBufferedRecords: integer(options, 'maxBufferedRecords', 10_000, 1),
     maxBufferedBytes: integer(options, 'maxBufferedBytes', 32 * 1024 * 1024, 1024),
-    maxInstanceBufferedRecords: integer(options, 'maxInstanceBufferedRecords', 20_000, 1),
-    maxInstanceBufferedBytes: integer(options, 'maxInstanceBufferedBytes', 32 * 1024 * 1024, 1024),
+    maxInstanceBufferedRecords: integer(options, 'maxInstanceBufferedRecords', 10_000, 1),
+    maxInstanceBufferedBytes: integer(options, 'maxInstanceBufferedBytes', 16 * 1024 * 1024, 1024),
     failoverTimeMs,
     renewIntervalMs,
     leaseScanIntervalMs: integer(
