@@ -73,6 +73,19 @@ describe('runCli', () => {
     expect(run.err()).toContain('--endpoint-url must be an http:// or https:// URL');
   });
 
+  it('rewind needs --shard and a well-formed --after before touching anything', async () => {
+    const noShard = io();
+    expect(await runCli(['rewind', 's', '-g', 'g', '-t', 'tbl', '--after', '1'], noShard.io)).toBe(
+      ExitCode.USAGE,
+    );
+    expect(noShard.err()).toContain('--shard is required: a checkpoint belongs to one shard');
+    const badAfter = io();
+    expect(
+      await runCli(['rewind', 's', '-g', 'g', '-t', 'tbl', '--shard', 'x', '--after', '12/x'], badAfter.io),
+    ).toBe(ExitCode.USAGE);
+    expect(badAfter.err()).toContain('hint: run `kinesis-ts rewind --help`');
+  });
+
   it('needs --shard with --after, and exactly one start option', async () => {
     const after = io();
     expect(await runCli(['tail', 's', '--after', '123'], after.io)).toBe(ExitCode.USAGE);

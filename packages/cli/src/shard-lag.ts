@@ -29,7 +29,8 @@ export interface ShardLag {
   readonly checkpointTrimmed: boolean;
 }
 
-function userRecordCount(record: _Record, shardId: string): number {
+/** How many user records a Kinesis record carries (1 unless it is a KPL aggregate). */
+export function userRecordCount(record: _Record, shardId: string): number {
   return deaggregate({
     data: record.Data ?? new Uint8Array(0),
     partitionKey: record.PartitionKey ?? '',

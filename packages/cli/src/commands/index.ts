@@ -3,6 +3,7 @@ import type { CommandSpec } from '../command-spec.js';
 import { lagCommand } from './lag.js';
 import { leasesCommand } from './leases.js';
 import { putCommand } from './put.js';
+import { rewindCommand } from './rewind.js';
 import { streamsDescribe, streamsList } from './streams.js';
 import { tableCheck, tableCreate } from './table.js';
 import { tailCommand } from './tail.js';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   lagCommand,
   tailCommand,
   putCommand,
+  rewindCommand,
   tableCreate,
   tableCheck,
 ];

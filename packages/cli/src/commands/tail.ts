@@ -52,7 +52,7 @@ export function parseTimestamp(raw: string): Date {
 }
 
 /** Parses `--after SEQ` or `--after SEQ/SUB`. */
-export function parseAfter(raw: string): Extract<TailStart, { type: 'AFTER' }> {
+export function parseAfter(raw: string, command = NAME): Extract<TailStart, { type: 'AFTER' }> {
   const [sequenceNumber, sub, extra] = raw.split('/');
   const validSub = sub === undefined || /^\d+$/.test(sub);
   if (
@@ -63,7 +63,7 @@ export function parseAfter(raw: string): Extract<TailStart, { type: 'AFTER' }> {
   ) {
     throw new CliUsageError(
       `--after must be a sequence number, optionally with /<subSequenceNumber> for a record inside a KPL aggregate, got ${JSON.stringify(raw)}`,
-      NAME,
+      command,
     );
   }
   return { type: 'AFTER', sequenceNumber, subSequenceNumber: sub === undefined ? null : Number(sub) };
