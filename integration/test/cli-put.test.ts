@@ -73,6 +73,33 @@ describe('kinesis-ts put (built binary)', () => {
     ]);
   });
 
+  it('aggregates with --aggregate: few Kinesis records, every line back through tail', async () => {
+    const aggregated = await createStream(kinesis, { shardCount: 1 });
+    try {
+      const lines = Array.from({ length: 300 }, (_, i) => `agg-${i}`);
+      const [summary] = await runKinesisTsJson<PutSummary>(
+        ['put', aggregated, '--aggregate', '--partition-key', 'p'],
+        {
+          input: lines.join('\n'),
+        },
+      );
+      expect(summary).toMatchObject({ read: 300, acknowledged: 300, failed: 0 });
+      expect((await readAllRecords(kinesis, aggregated)).length).toBeLessThan(300 / 5);
+      const tailed = await runKinesisTsJson<{ data: string; partitionKey: string; aggregated: boolean }>([
+        'tail',
+        aggregated,
+        '--from',
+        'trim-horizon',
+        '--max',
+        '300',
+      ]);
+      expect(tailed.map((r) => r.data)).toEqual(lines);
+      expect(tailed.every((r) => r.aggregated && r.partitionKey === 'p')).toBe(true);
+    } finally {
+      await deleteStream(kinesis, aggregated);
+    }
+  });
+
   it('fails with exit 1 and says so for a stream that does not exist', async () => {
     const run = await runKinesisTs(['put', 'no-such-stream-cli-put'], { input: 'a\nb\n' });
     expect(run.code).toBe(1);

@@ -7,8 +7,11 @@ import { formatFields, formatTable } from './format-table.js';
 
 /** A writable text stream (process.stdout / stderr, or a test's collector). */
 export interface TextSink {
+  /** Returns `false` when the stream's buffer is full (then it emits `drain`), like a Node stream. */
   write(text: string): unknown;
   readonly isTTY?: boolean | undefined;
+  /** Node streams: lets {@link Output.drain} wait for `drain`. */
+  once?(event: 'drain', listener: () => void): unknown;
 }
 
 /** Options of {@link Output}. */
@@ -37,6 +40,7 @@ export class Output {
   readonly errorInteractive: boolean;
   readonly #stdout: TextSink;
   readonly #stderr: TextSink;
+  #mustDrain = false;
 
   constructor(options: OutputOptions) {
     this.json = options.json;
@@ -55,7 +59,18 @@ export class Output {
 
   /** Writes raw text to stdout. */
   write(text: string): void {
-    this.#stdout.write(text);
+    if (this.#stdout.write(text) === false) this.#mustDrain = true;
+  }
+
+  /**
+   * Resolves once stdout took what was written (at once unless a write found its buffer full), so a
+   * fast reader piped into a slow one does not pile records up in memory.
+   */
+  async drain(): Promise<void> {
+    if (!this.#mustDrain) return;
+    this.#mustDrain = false;
+    const sink = this.#stdout;
+    if (typeof sink.once === 'function') await new Promise<void>((resolve) => sink.once?.('drain', resolve));
   }
 
   /** Writes a line to stdout. */

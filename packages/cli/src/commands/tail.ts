@@ -128,6 +128,8 @@ interface TailState {
   readonly limit: number;
   readonly stop: AbortController;
   readonly write: (text: string) => void;
+  /** Waits until stdout took what was written. */
+  readonly drain: () => Promise<void>;
   readonly style: (text: string) => string;
   printed: number;
 }
@@ -193,7 +195,10 @@ async function tailShard(state: TailState, shard: ShardInfo, start: TailStart): 
       lines.push(formatRecord(record, state.format, state.style));
       state.printed += 1;
     }
-    if (lines.length > 0) state.write(`${lines.join('\n')}\n`);
+    if (lines.length > 0) {
+      state.write(`${lines.join('\n')}\n`);
+      await state.drain();
+    }
     if (state.printed >= state.max) {
       state.stop.abort();
       return false;
@@ -230,6 +235,7 @@ async function run({ args, values, aws, out, signal }: CommandContext): Promise<
     limit,
     stop,
     write: (text) => out.write(text),
+    drain: () => out.drain(),
     style: (text) => out.style('cyan', text),
     printed: 0,
   };
