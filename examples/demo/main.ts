@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Lease } from '@kinesis-ts/core';
 import { KinesisProducer } from '@kinesis-ts/producer';
 import { DynamoDBState } from '@kinesis-ts/state-dynamodb';
+import { cliHints } from './cli-hints.js';
 import { type Environment, prepareEnvironment } from './environment.js';
 import { type DemoOptions, parseOptions, USAGE, UsageError } from './options.js';
 import { type InstanceConfig, type InstanceMessage, recordPayload } from './protocol.js';
@@ -476,6 +477,7 @@ async function run(
   return summary({
     o,
     env,
+    consumerGroup,
     view,
     total,
     acked,
@@ -526,6 +528,7 @@ interface SummaryInput {
   orphans: number[];
   instances: Instance[];
   interrupted: boolean;
+  consumerGroup: string;
 }
 
 function summary(s: SummaryInput): number {
@@ -627,6 +630,19 @@ function summary(s: SummaryInput): number {
     `  processes  A's shard processes ${s.orphans.length === 0 ? 'all exited with it' : `STILL RUNNING: ${s.orphans.join(', ')}`}; ` +
       `B closed gracefully (exit code ${String(s.bExit)}), releasing its leases`,
   );
+  const [hintTitle, ...hints] = cliHints(
+    {
+      streamName: s.env.streamName,
+      tableName: s.env.tableName,
+      consumerGroup: s.consumerGroup,
+      region: s.env.connection.region,
+      kinesisEndpoint: s.env.connection.kinesisEndpoint,
+      dynamodbEndpoint: s.env.connection.dynamodbEndpoint,
+    },
+    s.o,
+  );
+  out(`  inspect    ${hintTitle}`);
+  for (const hint of hints) out(`             ${hint}`);
   const errors = s.instances.flatMap((i) => i.errors.map((e) => `${i.name}: ${e}`));
   if (errors.length > 0)
     out(

@@ -48,6 +48,10 @@ it('pnpm demo: produces, kills one of two consumer instances halfway, and consum
   expect(stdout).toContain("A's shard processes all exited with it");
   expect(stdout).toContain('OK: every one of the 3,000 records produced was consumed; nothing lost.');
   expect(stdout).not.toContain('FAILED');
+  // The summary names the CLI commands that inspect this run (stream, group, table, endpoints).
+  expect(stdout).toMatch(
+    /kinesis-ts leases \S+ --group demo-\S+ --table \S+ --region \S+ --endpoint-url http/,
+  );
 }, 120_000);
 
 it('pnpm demo --help prints the usage and a bad flag exits 2', async () => {

@@ -1,0 +1,12 @@
+export { CliUsageError, ExitCode } from './cli-error.js';
+export type { CommandContext } from './command-context.js';
+export type { CommandSpec, OptionSpec, OptionSpecs } from './command-spec.js';
+export { COMMANDS } from './commands/index.js';
+export type { LagInstance, LagReport, LagRow } from './commands/lag.js';
+export type { RewindResult } from './commands/rewind.js';
+export type { DescribedShard, StreamListEntry } from './commands/streams.js';
+export { type ExplainedError, explainError } from './explain-error.js';
+export type { InstanceRow, LeaseRow, LeaseState, LeaseView } from './lease-view.js';
+export type { RecordFormat, RecordJson } from './record-format.js';
+export { type CliIo, runCli } from './run-cli.js';
+export type { StateModuleOptions } from './state-source.js';
