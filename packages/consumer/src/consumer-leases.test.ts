@@ -7,7 +7,6 @@ import { ErrorCode, type KinesisRecord, type KinesisTsError, ValidationError } f
 import { MemoryState, MemoryStateStore } from '@kinesis-ts/state-memory';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KinesisConsumer } from './consumer.js';
-import type { KinesisConsumerOptions } from './options.js';
 import { ControlledState } from './test-support/controlled-state.js';
 import { FakeKinesis } from './test-support/fake-kinesis.js';
 import { take, until } from './test-support/fake-time.js';

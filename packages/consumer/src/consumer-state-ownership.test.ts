@@ -1,7 +1,6 @@
 import { type KinesisRecord, type Lease, recordText, type StateAdapter } from '@kinesis-ts/core';
 import { MemoryState, MemoryStateStore } from '@kinesis-ts/state-memory';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { KinesisConsumer } from './consumer.js';
 import { FakeKinesis } from './test-support/fake-kinesis.js';
 import { take, until } from './test-support/fake-time.js';
 import { inlineConsumer } from './test-support/inline-consumer.js';

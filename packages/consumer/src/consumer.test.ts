@@ -2,7 +2,6 @@ import { type KinesisRecord, LifecycleError, recordText, ValidationError } from 
 import { MemoryState, MemoryStateStore } from '@kinesis-ts/state-memory';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KinesisConsumer } from './consumer.js';
-import type { KinesisConsumerOptions } from './options.js';
 import { FakeKinesis } from './test-support/fake-kinesis.js';
 import { take, until } from './test-support/fake-time.js';
 import { inlineConsumer as consumer, fillStream as fill } from './test-support/inline-consumer.js';

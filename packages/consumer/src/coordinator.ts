@@ -8,7 +8,6 @@
 import {
   type Clock,
   ErrorCode,
-  isKinesisTsError,
   type KinesisTsError,
   type Lease,
   LeaseConflictError,

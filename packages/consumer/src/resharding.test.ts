@@ -1,8 +1,6 @@
 import { type KinesisRecord, recordText, type StateAdapter } from '@kinesis-ts/core';
 import { MemoryState, MemoryStateStore } from '@kinesis-ts/state-memory';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { KinesisConsumer } from './consumer.js';
-import type { KinesisConsumerOptions } from './options.js';
 import { awsError, FakeKinesis } from './test-support/fake-kinesis.js';
 import { until } from './test-support/fake-time.js';
 import { inlineConsumer as consumer } from './test-support/inline-consumer.js';
