@@ -7,7 +7,11 @@ export default defineConfig({
     testing: 'src/testing/index.ts',
     'testing-race-child': 'src/testing/race-child.ts',
   },
-  format: ['esm', 'cjs'],
+  // Each build knows its own format (src/build-format.ts), so it finds its own race child.
+  format: {
+    esm: { define: { __KINESIS_TS_FORMAT__: '"esm"' } },
+    cjs: { define: { __KINESIS_TS_FORMAT__: '"cjs"' } },
+  },
   dts: true,
   platform: 'node',
   target: 'node20',

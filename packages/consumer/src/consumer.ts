@@ -308,7 +308,9 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     await this.#startState(deadline);
     if (this.#closing) return;
     if (o.kinesisClient !== undefined) {
-      this.#client = o.kinesisClient;
+      // Typed structurally for users on any SDK 3.x; at run time it is a KinesisClient (one copy of the
+      // SDK: it is a peer dependency).
+      this.#client = o.kinesisClient as unknown as KinesisClient;
     } else {
       this.#client = createKinesisClient(o.clientConfig, o.credentials);
       this.#ownClient = true;

@@ -2,9 +2,10 @@
  * Consumer options: the public shape, the defaults, and validation at the boundary.
  */
 import { availableParallelism, hostname } from 'node:os';
-import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import {
   type Clock,
+  type ConfiguredSdkClientLike,
   ErrorCode,
   type Logger,
   resolveCapabilities,
@@ -127,8 +128,11 @@ export interface KinesisConsumerOptions {
   readonly crashWindowMs?: number;
   /** A shard process/thread that sends nothing for this long is killed as hung. Default 30,000 ms. */
   readonly heartbeatTimeoutMs?: number;
-  /** An existing Kinesis client (its config and credential provider are also used by shard processes). */
-  readonly kinesisClient?: KinesisClient;
+  /**
+   * An existing `KinesisClient` (its config and credential provider are also used by shard processes).
+   * Typed by the shape the consumer uses, so a client of any `@aws-sdk/client-kinesis` 3.x fits.
+   */
+  readonly kinesisClient?: ConfiguredSdkClientLike;
   /**
    * Replaces the SDK calls of the main process (ListShards, and GetRecords of the inline runner):
    * for tests and custom transports. Shard processes and threads always build their own SDK client.
@@ -184,7 +188,7 @@ export interface ResolvedConsumerOptions {
   readonly maxShardCrashes: number;
   readonly crashWindowMs: number;
   readonly heartbeatTimeoutMs: number;
-  readonly kinesisClient: KinesisClient | undefined;
+  readonly kinesisClient: ConfiguredSdkClientLike | undefined;
   readonly clientConfig: KinesisClientConfig | undefined;
   readonly kinesisApi: KinesisApi | undefined;
   /** Enhanced fan-out settings, or `null` for polling. */

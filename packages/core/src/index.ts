@@ -15,6 +15,7 @@ export {
   type AggregateBuilderOptions,
   type BuiltAggregate,
 } from './aggregation-builder.js';
+export { childExecArgv, type ParentWarningSettings } from './child-exec-argv.js';
 export { type Clock, ManualClock, sleep, systemClock, type TimerHandle } from './clock.js';
 export { type DeadlineOptions, withDeadline } from './deadline.js';
 export {
@@ -71,6 +72,7 @@ export {
   recordText,
   type UserRecord,
 } from './records.js';
+export type { ConfiguredSdkClientLike, SdkClientLike } from './sdk-client.js';
 export {
   type CreateLeaseOptions,
   type Lease,

@@ -2,7 +2,7 @@
  * Producer options: what users pass, the defaults, and validation at the boundary.
  */
 
-import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import {
   type Clock,
   ErrorCode,
@@ -11,6 +11,7 @@ import {
   MAX_PUT_RECORDS_BYTES,
   MAX_PUT_RECORDS_COUNT,
   MAX_RECORD_SIZE_BYTES,
+  type SdkClientLike,
   silentLogger,
   systemClock,
   ValidationError,
@@ -87,8 +88,11 @@ export interface KinesisProducerOptions {
   clientConfig?: KinesisClientConfig;
   /** Credentials or a credentials provider; overrides `clientConfig.credentials`. Default: the SDK chain. */
   credentials?: KinesisClientConfig['credentials'];
-  /** An SDK client to use as is (inline runner only; e.g. one with middleware). */
-  client?: Pick<KinesisClient, 'send'>;
+  /**
+   * A `KinesisClient` to use as is (inline runner only; e.g. one with middleware). Typed by the shape
+   * the producer uses, so a client of any `@aws-sdk/client-kinesis` 3.x fits.
+   */
+  client?: SdkClientLike;
   /** Replaces the Kinesis calls altogether (inline runner only; tests). */
   kinesisApi?: KinesisApi;
   /** Logger. Default silent. With the process runner, the host's log lines are forwarded to it. */

@@ -4,6 +4,7 @@
  * process by default).
  */
 
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   ErrorCode,
   KinesisTsError,
@@ -165,7 +166,9 @@ export class KinesisProducer {
       const api =
         o.kinesisApi ??
         sdkKinesisApi(
-          o.client ??
+          // Typed structurally for users on any SDK 3.x; at run time a KinesisClient (one copy of the
+          // SDK: it is a peer dependency).
+          (o.client as Pick<KinesisClient, 'send'> | undefined) ??
             createKinesisClient(
               {
                 ...o.clientConfig,

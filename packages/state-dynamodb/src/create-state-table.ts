@@ -15,6 +15,7 @@ import {
   type Clock,
   ErrorCode,
   type Logger,
+  type SdkClientLike,
   StateStoreError,
   silentLogger,
   sleep,
@@ -84,12 +85,12 @@ function errorName(error: unknown): string | undefined {
 /**
  * Creates a table the adapter accepts (HASH key `shard`, type S) and waits until it is ACTIVE.
  * Idempotent: an existing table with the right key schema is accepted as is (`created: false`);
- * one with another key schema is an error. Pass a `DynamoDBClient` (left open) or a client config
+ * one with another key schema is an error. Pass a `DynamoDBClient` of any SDK 3.x (left open) or a client config
  * (a client is created and destroyed).
  * @throws ValidationError for bad options; StateStoreError when creation fails or times out.
  */
 export async function createStateTable(
-  clientOrConfig: DynamoDBClient | DynamoDBClientConfig | undefined,
+  clientOrConfig: SdkClientLike | DynamoDBClientConfig | undefined,
   options: CreateStateTableOptions,
 ): Promise<CreateStateTableResult> {
   validateTableName(options?.tableName);

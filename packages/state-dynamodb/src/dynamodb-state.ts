@@ -30,6 +30,7 @@ import {
   type Logger,
   prefixLogger,
   type ReleaseLeaseOptions,
+  type SdkClientLike,
   type StateAdapter,
   type StateAdapterCapabilities,
   StateStoreError,
@@ -59,8 +60,11 @@ import { validateTableName } from './table-name.js';
 export interface DynamoDBStateOptions {
   /** The table (name or ARN). It must exist, with a HASH key `shard` of type S and no sort key. */
   readonly tableName: string;
-  /** A client to use. The adapter never destroys it. Takes precedence over `clientConfig`. */
-  readonly client?: DynamoDBClient;
+  /**
+   * A `DynamoDBClient` to use. The adapter never destroys it. Takes precedence over `clientConfig`.
+   * Typed by the shape the adapter uses, so a client of any `@aws-sdk/client-dynamodb` 3.x fits.
+   */
+  readonly client?: SdkClientLike;
   /**
    * Config for a client the adapter creates (and destroys on `close()`). Without `client` and
    * `clientConfig`, the SDK default chain applies (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB`, credentials).
@@ -232,7 +236,7 @@ export class DynamoDBState implements StateAdapter {
   /** The table this adapter uses. */
   readonly tableName: string;
 
-  readonly #userClient: DynamoDBClient | undefined;
+  readonly #userClient: SdkClientLike | undefined;
   readonly #clientConfig: DynamoDBClientConfig | undefined;
   readonly #retry: ResolvedRetryOptions;
   readonly #connectionTimeoutMs: number;
@@ -633,7 +637,9 @@ export class DynamoDBState implements StateAdapter {
   async #start(): Promise<void> {
     if (this.#client === undefined) {
       if (this.#userClient !== undefined) {
-        this.#client = this.#userClient;
+        // Typed structurally for users on any SDK 3.x; at run time a DynamoDBClient (one copy of the
+        // SDK: it is a peer dependency).
+        this.#client = this.#userClient as DynamoDBClient;
       } else {
         this.#client = createOwnClient(this.#clientConfig, {
           connectionTimeoutMs: this.#connectionTimeoutMs,

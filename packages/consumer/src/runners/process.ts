@@ -4,6 +4,7 @@
  * into one buffer.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { childExecArgv } from '@kinesis-ts/core';
 import { workerEnvironment } from './child-env.js';
 import type { PooledWorker, PooledWorkerLauncher } from './pooled-worker.js';
 import type { FromPooledWorkerMessage, ToPooledWorkerMessage } from './transport.js';
@@ -15,7 +16,8 @@ export function processLauncher(script: string): PooledWorkerLauncher {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: workerEnvironment(),
-      execArgv: [],
+      // The parent's warning settings (e.g. --no-warnings); NODE_OPTIONS comes with the environment.
+      execArgv: childExecArgv(),
     });
     let onMessage: ((message: FromPooledWorkerMessage) => void) | null = null;
     let onExit: ((reason: string) => void) | null = null;

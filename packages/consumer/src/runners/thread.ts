@@ -3,6 +3,7 @@
  * and messages as the process runner (batches move without a copy).
  */
 import { Worker } from 'node:worker_threads';
+import { childExecArgv } from '@kinesis-ts/core';
 import { workerEnvironment } from './child-env.js';
 import type { PooledWorker, PooledWorkerLauncher } from './pooled-worker.js';
 import type { FromPooledWorkerMessage, ToPooledWorkerMessage } from './transport.js';
@@ -12,7 +13,8 @@ export function threadLauncher(script: string): PooledWorkerLauncher {
   return (): PooledWorker => {
     const worker = new Worker(script, {
       env: workerEnvironment(),
-      execArgv: [],
+      // The parent's warning settings (e.g. --no-warnings); NODE_OPTIONS comes with the environment.
+      execArgv: childExecArgv(),
       workerData: { kinesisTsShardWorker: true },
     });
     const threadId = worker.threadId;

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BUILD_EXTENSION, BUILD_FORMAT } from '../build-format.js';
 import { ErrorCode } from '../errors.js';
 import { CrossProcessRaceError } from './cross-process-race-error.js';
 import type { ResolvedCrossProcessRaceOptions } from './cross-process-race-options.js';
@@ -26,9 +27,9 @@ export type ChildMessage =
 
 const OUTPUT_TAIL_CHARS = 4_000;
 
+/** This module's folder: dist/ of the build, or src/testing/ of the sources (from the build's own format). */
 function moduleDirectory(): string {
-  // The CJS build has `__dirname`; the ESM build and the sources have `import.meta.url`.
-  if (typeof __dirname === 'string') return __dirname;
+  if (BUILD_FORMAT === 'cjs') return __dirname;
   return dirname(fileURLToPath(import.meta.url));
 }
 
@@ -38,11 +39,8 @@ function moduleDirectory(): string {
  */
 export function racerEntry(): { script: string; execArgv: string[] } {
   const dir = moduleDirectory();
-  const preferred = typeof __dirname === 'string' ? ['.cjs', '.mjs'] : ['.mjs', '.cjs'];
-  for (const extension of preferred) {
-    const script = join(dir, `testing-race-child${extension}`);
-    if (existsSync(script)) return { script, execArgv: [] };
-  }
+  const script = join(dir, `testing-race-child${BUILD_EXTENSION}`);
+  if (existsSync(script)) return { script, execArgv: [] };
   const source = join(dir, 'race-child.ts');
   if (existsSync(source)) {
     const tsx = createRequire(join(dir, 'cross-process-race.ts')).resolve('tsx');

@@ -5,7 +5,7 @@
 
 import { type ChildProcess, fork } from 'node:child_process';
 import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
-import { ErrorCode, KinesisTsError, type Logger } from '@kinesis-ts/core';
+import { childExecArgv, ErrorCode, KinesisTsError, type Logger } from '@kinesis-ts/core';
 import type { RecordFailure } from '../errors.js';
 import {
   type ChildMessage,
@@ -16,7 +16,7 @@ import {
 } from '../host/protocol.js';
 import { createKinesisClient } from '../kinesis-client.js';
 import type { IncomingRecord, PipelineOptions, StreamInfo } from '../pipeline.js';
-import { defaultHostModulePath } from './host-path.js';
+import { resolveHostModulePath } from './host-path.js';
 import type { Runner, RunnerCallbacks } from './runner.js';
 
 /** Settings of a {@link ProcessRunner}. */
@@ -84,12 +84,13 @@ export class ProcessRunner implements Runner {
   #fork(): ChildProcess {
     const env = { ...process.env };
     for (const name of SECRET_ENV) delete env[name];
-    const child = fork(this.#options.hostModulePath ?? defaultHostModulePath(), [], {
+    const child = fork(resolveHostModulePath(this.#options.hostModulePath), [], {
       serialization: 'advanced',
       detached: true,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env,
-      execArgv: [],
+      // The parent's warning settings (e.g. --no-warnings); NODE_OPTIONS comes with the environment.
+      execArgv: childExecArgv(),
     });
     this.#child = child;
     child.on('message', (message: ChildMessage) => this.#onMessage(child, message));
