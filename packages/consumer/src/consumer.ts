@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
+  assertKnownOptions,
   compareCheckpoints,
   ErrorCode,
   isKinesisTsError,
@@ -13,6 +14,7 @@ import {
   LeaseLostError,
   LifecycleError,
   type Logger,
+  type OptionKeys,
   prefixLogger,
   type StateAdapter,
   StateStoreError,
@@ -104,6 +106,8 @@ export interface ConsumerStats extends FailureStats {
   /** Records that looked like KPL aggregates and were not (delivered raw). */
   readonly invalidAggregates: number;
 }
+
+const RUN_OPTION_KEYS: OptionKeys<RunOptions> = { failure: true };
 
 type Mode = 'iterator' | 'run' | null;
 
@@ -649,6 +653,16 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         context: { handler: typeof handler },
       });
     }
+    if (options === null || typeof options !== 'object') {
+      throw new ValidationError(
+        ErrorCode.INVALID_ARGUMENT,
+        'run(handler, options): options must be an object',
+        {
+          context: { options: typeof options },
+        },
+      );
+    }
+    assertKnownOptions(options, RUN_OPTION_KEYS, { subject: 'run() option' });
     const failure = options.failure === undefined ? null : resolveFailurePolicy(options.failure);
     this.#claim('run');
     this.#handler = handler;

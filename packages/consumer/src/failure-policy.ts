@@ -5,7 +5,7 @@
  * `MaximumRecordAgeInSeconds`, on-failure destination); this file holds the options and their
  * validation, the retry loop lives in `batch-retrier.ts`.
  */
-import { ErrorCode, ValidationError } from '@kinesis-ts/core';
+import { assertKnownOptions, ErrorCode, type OptionKeys, ValidationError } from '@kinesis-ts/core';
 import {
   type FailureDestination,
   type FailureDestinationInput,
@@ -80,6 +80,17 @@ export interface FailureStats {
   readonly destinationFailures: number;
 }
 
+const FAILURE_POLICY_KEYS: OptionKeys<FailurePolicyOptions> = {
+  maxRetryAttempts: true,
+  retryBaseDelayMs: true,
+  retryMaxDelayMs: true,
+  bisectOnError: true,
+  maxRecordAgeMs: true,
+  destination: true,
+  destinationMaxAttempts: true,
+  destinationTimeoutMs: true,
+};
+
 function nonNegative(name: string, value: number | undefined, fallback: number, integer: boolean): number {
   if (value === undefined) return fallback;
   const ok =
@@ -108,6 +119,7 @@ export function resolveFailurePolicy(options: FailurePolicyOptions): ResolvedFai
       context: { failure: options === null ? 'null' : typeof options },
     });
   }
+  assertKnownOptions(options, FAILURE_POLICY_KEYS, { path: 'failure.' });
   const retryBaseDelayMs = nonNegative('retryBaseDelayMs', options.retryBaseDelayMs, 100, false);
   const retryMaxDelayMs = nonNegative('retryMaxDelayMs', options.retryMaxDelayMs, 10_000, false);
   if (retryMaxDelayMs < retryBaseDelayMs || !Number.isFinite(retryMaxDelayMs)) {

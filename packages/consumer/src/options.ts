@@ -4,9 +4,14 @@
 import { availableParallelism, hostname } from 'node:os';
 import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import {
+  assertClientConfig,
+  assertCredentials,
+  assertKnownOptions,
+  assertSdkClient,
   type Clock,
   ErrorCode,
   type Logger,
+  type OptionKeys,
   resolveCapabilities,
   type StateAdapter,
   silentLogger,
@@ -200,6 +205,47 @@ export const MIN_POLL_INTERVAL_MS = 200;
 
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 
+/** Every option key: unknown (misspelled) keys are rejected with a suggestion. */
+const OPTION_KEYS: OptionKeys<KinesisConsumerOptions> = {
+  streamName: true,
+  state: true,
+  consumerGroup: true,
+  instanceId: true,
+  initialPosition: true,
+  runner: true,
+  maxProcesses: true,
+  maxThreads: true,
+  maxBufferedRecords: true,
+  maxBufferedBytes: true,
+  maxInstanceBufferedRecords: true,
+  maxInstanceBufferedBytes: true,
+  failoverTimeMs: true,
+  renewIntervalMs: true,
+  leaseScanIntervalMs: true,
+  shardSyncIntervalMs: true,
+  handoffTimeoutMs: true,
+  stateTimeoutMs: true,
+  startTimeoutMs: true,
+  requestTimeoutMs: true,
+  checkpointInterval: true,
+  minPollIntervalMs: true,
+  idlePollIntervalMs: true,
+  maxRecordsPerCall: true,
+  maxShardCrashes: true,
+  crashWindowMs: true,
+  heartbeatTimeoutMs: true,
+  kinesisClient: true,
+  kinesisApi: true,
+  clientConfig: true,
+  credentials: true,
+  fanOut: true,
+  logger: true,
+  clock: true,
+  workerScript: true,
+};
+
+const CHECKPOINT_INTERVAL_KEYS: OptionKeys<CheckpointInterval> = { records: true, ms: true };
+
 function invalid(option: string, message: string, value: unknown): ValidationError {
   return new ValidationError(ErrorCode.INVALID_ARGUMENT, `option ${option} ${message}`, {
     context: { option, value },
@@ -245,6 +291,7 @@ function randomSuffix(): string {
 export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerOptions {
   if (input === null || typeof input !== 'object') throw invalid('options', 'must be an object', input);
   const options = input as unknown as Record<string, unknown>;
+  assertKnownOptions(input, OPTION_KEYS);
   const { streamName } = input;
   if (typeof streamName !== 'string' || !STREAM_NAME.test(streamName)) {
     throw invalid('streamName', 'must be 1..128 characters of a-z, A-Z, 0-9, _ . -', streamName);
@@ -322,6 +369,7 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
   if (typeof checkpointInterval !== 'object' || checkpointInterval === null) {
     throw invalid('checkpointInterval', 'must be an object { records?, ms? }', checkpointInterval);
   }
+  assertKnownOptions(checkpointInterval, CHECKPOINT_INTERVAL_KEYS, { path: 'checkpointInterval.' });
   const cp = checkpointInterval as Record<string, unknown>;
   const minPollIntervalMs = integer(options, 'minPollIntervalMs', MIN_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS);
   const idlePollIntervalMs = integer(
@@ -335,6 +383,12 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
     if (logger === null || ['debug', 'info', 'warn', 'error'].some((m) => typeof logger[m] !== 'function')) {
       throw invalid('logger', 'must have debug, info, warn and error methods', typeof input.logger);
     }
+  }
+  assertSdkClient(input.kinesisClient, 'kinesisClient', 'a KinesisClient from @aws-sdk/client-kinesis');
+  assertClientConfig(input.clientConfig, 'clientConfig');
+  assertCredentials(input.credentials, 'credentials');
+  if (input.kinesisApi !== undefined && (input.kinesisApi === null || typeof input.kinesisApi !== 'object')) {
+    throw invalid('kinesisApi', 'must be an object', input.kinesisApi);
   }
   if (
     input.workerScript !== undefined &&

@@ -17,6 +17,7 @@ export {
 } from './aggregation-builder.js';
 export { type Clock, ManualClock, sleep, systemClock, type TimerHandle } from './clock.js';
 export { type DeadlineOptions, withDeadline } from './deadline.js';
+export { editDistance, nearestKey } from './edit-distance.js';
 export {
   ErrorCode,
   type ErrorContext,
@@ -57,6 +58,14 @@ export {
   userRecordSize,
 } from './limits.js';
 export { type Logger, prefixLogger, silentLogger } from './logger.js';
+export {
+  assertClientConfig,
+  assertCredentials,
+  assertKnownOptions,
+  assertSdkClient,
+  type OptionKeys,
+  type OptionPath,
+} from './option-validation.js';
 export {
   type PackedPayloads,
   type PackPayloadsOptions,

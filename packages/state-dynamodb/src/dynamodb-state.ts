@@ -14,6 +14,9 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import {
+  assertClientConfig,
+  assertKnownOptions,
+  assertSdkClient,
   type Checkpoint,
   type Clock,
   type CreateLeaseOptions,
@@ -28,6 +31,7 @@ import {
   LifecycleError,
   type ListLeasesOptions,
   type Logger,
+  type OptionKeys,
   prefixLogger,
   type ReleaseLeaseOptions,
   type StateAdapter,
@@ -89,6 +93,18 @@ export interface DynamoDBStateOptions {
   /** Timers for backoff between retries. Default: the system clock. */
   readonly clock?: Clock;
 }
+
+const OPTION_KEYS: OptionKeys<DynamoDBStateOptions> = {
+  tableName: true,
+  client: true,
+  clientConfig: true,
+  retry: true,
+  connectionTimeoutMs: true,
+  requestTimeoutMs: true,
+  listSegments: true,
+  logger: true,
+  clock: true,
+};
 
 /** What a re-read says about a write: done; not done but still allowed; not allowed (changed or gone). */
 type Outcome = 'applied' | 'retry' | 'conflict';
@@ -252,11 +268,23 @@ export class DynamoDBState implements StateAdapter {
     if (typeof options !== 'object' || options === null) {
       throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'DynamoDBState needs options { tableName }');
     }
+    assertKnownOptions(options, OPTION_KEYS, { subject: 'DynamoDBState option' });
     validateTableName(options.tableName);
-    if (options.client !== undefined && typeof (options.client as { send?: unknown }).send !== 'function') {
+    assertSdkClient(options.client, 'client', 'a DynamoDBClient from @aws-sdk/client-dynamodb', {
+      subject: 'DynamoDBState option',
+    });
+    assertClientConfig(options.clientConfig, 'clientConfig', { subject: 'DynamoDBState option' });
+    if (
+      options.logger !== undefined &&
+      (options.logger === null ||
+        ['debug', 'info', 'warn', 'error'].some(
+          (m) => typeof (options.logger as unknown as Record<string, unknown>)[m] !== 'function',
+        ))
+    ) {
       throw new ValidationError(
         ErrorCode.INVALID_ARGUMENT,
-        'client must be a DynamoDBClient from @aws-sdk/client-dynamodb',
+        'DynamoDBState option logger must have debug, info, warn and error methods',
+        { context: { option: 'logger', value: typeof options.logger } },
       );
     }
     this.tableName = options.tableName;

@@ -1,5 +1,5 @@
 /** Bounded exponential backoff with full jitter for DynamoDB requests. */
-import { ErrorCode, ValidationError } from '@kinesis-ts/core';
+import { assertKnownOptions, ErrorCode, type OptionKeys, ValidationError } from '@kinesis-ts/core';
 
 /** How the adapter retries throttled and failed requests. */
 export interface RetryOptions {
@@ -16,8 +16,23 @@ export interface RetryOptions {
 /** {@link RetryOptions} with defaults applied. */
 export type ResolvedRetryOptions = Required<RetryOptions>;
 
-/** Applies the defaults and checks the values. */
+const RETRY_KEYS: OptionKeys<RetryOptions> = {
+  maxAttempts: true,
+  baseDelayMs: true,
+  maxDelayMs: true,
+  random: true,
+};
+
+/** Applies the defaults and checks the values (unknown keys are rejected). */
 export function resolveRetryOptions(options: RetryOptions | undefined): ResolvedRetryOptions {
+  if (options !== undefined) {
+    if (options === null || typeof options !== 'object') {
+      throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'DynamoDBState option retry must be an object', {
+        context: { option: 'retry', value: options },
+      });
+    }
+    assertKnownOptions(options, RETRY_KEYS, { subject: 'DynamoDBState option', path: 'retry.' });
+  }
   const resolved: ResolvedRetryOptions = {
     maxAttempts: options?.maxAttempts ?? 8,
     baseDelayMs: options?.baseDelayMs ?? 50,
