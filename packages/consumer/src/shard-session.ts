@@ -7,6 +7,8 @@
 import {
   type Checkpoint,
   ErrorCode,
+  fromTransferableError,
+  isKinesisTsError,
   type KinesisRecord,
   KinesisTsError,
   LeaseLostError,
@@ -453,19 +455,28 @@ export class ShardSession {
         );
         return;
       case 'error': {
-        const error = new KinesisTsError(message.code as ErrorCode, message.message, {
-          context: { ...message.context, shardId: this.shardId },
+        // The worker always sends a kinesis-ts error; its cause chain comes back with it.
+        const data = message.error;
+        const rebuilt = fromTransferableError({
+          ...data,
+          context: { ...data.context, shardId: this.shardId },
         });
-        if (message.code === ErrorCode.STREAM_NOT_FOUND) {
+        const error = isKinesisTsError(rebuilt)
+          ? rebuilt
+          : new KinesisTsError(ErrorCode.KINESIS_REQUEST_FAILED, rebuilt.message, {
+              cause: rebuilt,
+              context: { shardId: this.shardId },
+            });
+        if (error.code === ErrorCode.STREAM_NOT_FOUND) {
           this.#d.onFatal(error);
           return;
         }
-        if (message.code === ErrorCode.SHARD_NOT_FOUND) {
-          this.#shardNotFound(message.message, message.context);
+        if (error.code === ErrorCode.SHARD_NOT_FOUND) {
+          this.#shardNotFound(error.message, data.context ?? {});
           return;
         }
         events.emit('error', error);
-        this.#crash(`shard reader failed: ${message.message}`);
+        this.#crash(`shard reader failed: ${error.message}`);
         return;
       }
       default:

@@ -15,6 +15,7 @@ export {
   type AggregateBuilderOptions,
   type BuiltAggregate,
 } from './aggregation-builder.js';
+export { type BackoffJitter, type BackoffPolicy, backoffCeiling, backoffDelay } from './backoff.js';
 export { type Clock, ManualClock, sleep, systemClock, type TimerHandle } from './clock.js';
 export { type DeadlineOptions, withDeadline } from './deadline.js';
 export { editDistance, nearestKey } from './edit-distance.js';
@@ -102,3 +103,9 @@ export {
   validateParentShardIds,
   validateShardId,
 } from './state-arguments.js';
+export {
+  fromTransferableError,
+  type TransferableError,
+  type TransferableMetadata,
+  toTransferableError,
+} from './transferable-error.js';
