@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   assertKnownOptions,
+  backoffDelay,
   compareCheckpoints,
   ErrorCode,
   isKinesisTsError,
@@ -24,7 +25,7 @@ import {
 import { MemoryState } from '@kinesis-ts/state-memory';
 import { type BatchRetrierObserver, retryBatch } from './batch-retrier.js';
 import { boundedKinesisApi } from './bounded-kinesis-api.js';
-import { Coordinator, startPositionFor } from './coordinator.js';
+import { Coordinator, START_RETRY_BACKOFF, startPositionFor } from './coordinator.js';
 import { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
 import type { FailureDestination } from './failure-destination.js';
 import {
@@ -292,7 +293,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
           );
         }
         this.#nonFatal(typed);
-        const backoff = Math.min(5000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        const backoff = backoffDelay(attempt + 1, START_RETRY_BACKOFF);
         try {
           await sleep(
             Math.max(0, Math.min(backoff, deadline - o.clock.now())),

@@ -5,7 +5,13 @@
  * `MaximumRecordAgeInSeconds`, on-failure destination); this file holds the options and their
  * validation, the retry loop lives in `batch-retrier.ts`.
  */
-import { assertKnownOptions, ErrorCode, type OptionKeys, ValidationError } from '@kinesis-ts/core';
+import {
+  assertKnownOptions,
+  backoffDelay,
+  ErrorCode,
+  type OptionKeys,
+  ValidationError,
+} from '@kinesis-ts/core';
 import {
   type FailureDestination,
   type FailureDestinationInput,
@@ -188,17 +194,17 @@ export function resolveFailurePolicy(options: FailurePolicyOptions): ResolvedFai
 
 /**
  * Delay before retry number `retry` (1-based): `retryBaseDelayMs · 2^(retry-1)`, at most
- * `retryMaxDelayMs`, with "equal jitter" (between half and all of it) so shards failing together do
- * not retry in lockstep. `random` is injectable for tests.
+ * `retryMaxDelayMs`, with "equal jitter" (between half and all of it, core's `backoffDelay`) so
+ * shards failing together do not retry in lockstep. `random` is injectable for tests.
  */
 export function retryDelayMs(
   policy: Pick<ResolvedFailurePolicy, 'retryBaseDelayMs' | 'retryMaxDelayMs'>,
   retry: number,
   random: () => number = Math.random,
 ): number {
-  const exp = Math.min(
-    policy.retryMaxDelayMs,
-    policy.retryBaseDelayMs * 2 ** Math.min(30, Math.max(0, retry - 1)),
+  return backoffDelay(
+    retry,
+    { baseMs: policy.retryBaseDelayMs, maxMs: policy.retryMaxDelayMs, jitter: 'equal' },
+    random,
   );
-  return Math.round(exp / 2 + (exp / 2) * random());
 }

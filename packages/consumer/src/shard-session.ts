@@ -5,6 +5,7 @@
  * detection by heartbeat).
  */
 import {
+  backoffDelay,
   type Checkpoint,
   ErrorCode,
   fromTransferableError,
@@ -556,7 +557,7 @@ export class ShardSession {
       return;
     }
     this.#state = 'restarting';
-    const backoff = Math.min(10_000, 500 * 2 ** (crashes - 1));
+    const backoff = backoffDelay(crashes, { baseMs: 500, maxMs: 10_000, jitter: 'none' });
     void sleep(backoff, options.clock, this.#stopRequested.signal).then(
       () => {
         if (this.#state !== 'restarting') return;

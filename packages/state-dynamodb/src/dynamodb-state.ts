@@ -50,10 +50,10 @@ import { classifyDynamoDBError, describeError, type FailureKind } from './dynamo
 import { type Item, LeaseAttribute, leaseFromItem, newLeaseItem } from './lease-item.js';
 import { decodeLeaseKey, encodeLeaseKey, scopeKeyPrefix, validateScope } from './lease-key.js';
 import {
-  backoffDelay,
   type ResolvedRetryOptions,
   type RetryOptions,
   resolveRetryOptions,
+  retryDelay,
 } from './retry-policy.js';
 import { checkTableDescription, tableMissingError } from './table-check.js';
 import { requestEndpoint, resolveTableLocation, type TableLocation } from './table-location.js';
@@ -706,7 +706,7 @@ export class DynamoDBState implements StateAdapter {
             },
           );
         }
-        await sleep(backoffDelay(attempt, this.#retry), this.#clock);
+        await sleep(retryDelay(attempt, this.#retry), this.#clock);
         continue;
       }
       if (result.kind === 'table-missing') throw tableMissingError(this.#location, result.error);
@@ -837,7 +837,7 @@ export class DynamoDBState implements StateAdapter {
             attempt,
             error: describeError(result.error),
           });
-          await sleep(backoffDelay(attempt, this.#retry), this.#clock);
+          await sleep(retryDelay(attempt, this.#retry), this.#clock);
           reread = true;
           break;
         case 'retry-not-applied':
@@ -847,7 +847,7 @@ export class DynamoDBState implements StateAdapter {
             attempt,
             error: describeError(result.error),
           });
-          await sleep(backoffDelay(attempt, this.#retry), this.#clock);
+          await sleep(retryDelay(attempt, this.#retry), this.#clock);
           reread = plan.readFirst;
           break;
         default:
@@ -944,7 +944,7 @@ export class DynamoDBState implements StateAdapter {
       attempt,
       error: describeError(result.error),
     });
-    await sleep(backoffDelay(attempt, this.#retry), this.#clock, signal);
+    await sleep(retryDelay(attempt, this.#retry), this.#clock, signal);
   }
 
   #fatal(result: { kind: FailureKind; error: unknown }, operation: string, key: string): StateStoreError {

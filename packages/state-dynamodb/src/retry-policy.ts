@@ -1,5 +1,11 @@
-/** Bounded exponential backoff with full jitter for DynamoDB requests. */
-import { assertKnownOptions, ErrorCode, type OptionKeys, ValidationError } from '@kinesis-ts/core';
+/** How the DynamoDB adapter retries: options, defaults, and the delay (core's full-jitter backoff). */
+import {
+  assertKnownOptions,
+  backoffDelay,
+  ErrorCode,
+  type OptionKeys,
+  ValidationError,
+} from '@kinesis-ts/core';
 
 /** How the adapter retries throttled and failed requests. */
 export interface RetryOptions {
@@ -63,10 +69,9 @@ export function resolveRetryOptions(options: RetryOptions | undefined): Resolved
 }
 
 /**
- * The wait before retry number `retry` (1 for the first retry): a uniformly random duration
- * between 0 and `min(maxDelayMs, baseDelayMs * 2^(retry-1))` ("full jitter").
+ * The wait before retry number `retry` (1 for the first retry): a uniformly random whole number of
+ * ms between 0 and `min(maxDelayMs, baseDelayMs * 2^(retry-1))` (core's `backoffDelay`, full jitter).
  */
-export function backoffDelay(retry: number, options: ResolvedRetryOptions): number {
-  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, retry - 1));
-  return Math.floor(options.random() * ceiling);
+export function retryDelay(retry: number, options: ResolvedRetryOptions): number {
+  return backoffDelay(retry, { baseMs: options.baseDelayMs, maxMs: options.maxDelayMs }, options.random);
 }
