@@ -178,7 +178,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     this.#o = resolveOptions(options);
     this.#logger = prefixLogger(this.#o.logger, '[kinesis-ts consumer]');
     this.#events = new TypedEmitter<ConsumerEvents>((error) =>
-      this.#logger.error('event listener threw', { error: String(error) }),
+      this.#logger.error('event listener threw', { error }),
     );
     this.#events.on('invalidAggregate', () => {
       this.#invalidAggregates += 1;
@@ -404,7 +404,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
       return await transferableCredentials(this.#client);
     } catch (error) {
       this.#logger.warn('could not resolve credentials for shard workers; they fall back to the SDK chain', {
-        error: String((error as Error)?.message ?? error),
+        error,
       });
       return null;
     }
@@ -435,7 +435,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         } catch (error) {
           this.#logger.warn('hash-key range unknown; aggregated records are not filtered by range', {
             shardId,
-            error: String((error as Error)?.message ?? error),
+            error,
           });
           return null;
         }
@@ -562,7 +562,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   #fail(error: unknown): void {
     if (this.#fatal !== null) return;
     this.#fatal = error;
-    this.#logger.error('consumer failed', { error: String((error as Error)?.message ?? error) });
+    this.#logger.error('consumer failed', { error });
     this.#wake();
     void this.close();
   }
@@ -743,7 +743,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         this.#logger.warn('batch handler failed', {
           shardId,
           records: count,
-          error: String((error as Error)?.message ?? error),
+          error,
         });
         events.emit('batchFailed', { shardId, records: count, error });
       },
@@ -831,7 +831,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         // checkpointed and the new owner reads it again. Not a reason to stop the consumer.
         this.#logger.warn('batch handler failed after its shard stopped', {
           shardId: session.shardId,
-          error: String((error as Error)?.message ?? error),
+          error,
         });
         return false;
       }
@@ -922,7 +922,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     if (this.#fanOut !== null) {
       await this.#fanOut.close().catch((error: unknown) => {
         this.#logger.warn('closing enhanced fan-out failed', {
-          error: String((error as Error)?.message ?? error),
+          error,
         });
       });
     }
@@ -930,7 +930,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     for (const destination of this.#destinations) {
       await destination.close?.().catch((error: unknown) => {
         this.#logger.warn('closing a failure destination failed', {
-          error: String((error as Error)?.message ?? error),
+          error,
         });
       });
     }

@@ -4,6 +4,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import {
+  type AnyLogger,
   assertClientConfig,
   assertCredentials,
   assertKnownOptions,
@@ -13,8 +14,8 @@ import {
   type Logger,
   type OptionKeys,
   resolveCapabilities,
+  resolveLogger,
   type StateAdapter,
-  silentLogger,
   systemClock,
   ValidationError,
 } from '@kinesis-ts/core';
@@ -148,8 +149,11 @@ export interface KinesisConsumerOptions {
    * polling (see {@link FanOutOptions}). Default: polling.
    */
   readonly fanOut?: FanOutOptions;
-  /** Where diagnostics go. Default silent. */
-  readonly logger?: Logger;
+  /**
+   * Where diagnostics go: `console`, a pino logger (recognised and adapted, see core's
+   * `resolveLogger`) or Powertools' `Logger`. Default silent.
+   */
+  readonly logger?: AnyLogger;
   /** Time source for leases, checkpoints and polling. Default the system clock. */
   readonly clock?: Clock;
   /**
@@ -435,7 +439,7 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
     kinesisApi: input.kinesisApi,
     fanOut: resolveFanOutOptions(input.fanOut, consumerGroup),
     credentials: input.credentials,
-    logger: input.logger ?? silentLogger,
+    logger: resolveLogger(input.logger),
     clock: input.clock ?? systemClock,
     workerScript: input.workerScript,
   };

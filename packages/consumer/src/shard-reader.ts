@@ -153,7 +153,7 @@ export class PollingShardReader implements ShardRecordSource {
         throw kinesisError(operation, error, context);
       this.#observer.log('warn', `${operation} failed; retrying with backoff`, {
         ...context,
-        error: String((error as Error)?.message ?? error),
+        error,
       });
     }
     this.#retries += 1;

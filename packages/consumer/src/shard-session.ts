@@ -9,6 +9,7 @@ import {
   type Checkpoint,
   ErrorCode,
   fromTransferableError,
+  fromTransferableLogContext,
   isKinesisTsError,
   type KinesisRecord,
   KinesisTsError,
@@ -442,7 +443,10 @@ export class ShardSession {
         events.emit('throttled', { shardId: this.shardId, backoffMs: message.backoffMs });
         return;
       case 'log':
-        logger[message.level](message.message, { shardId: this.shardId, ...message.context });
+        logger[message.level](message.message, {
+          shardId: this.shardId,
+          ...fromTransferableLogContext(message.context),
+        });
         return;
       case 'credentials-request':
         void this.#d.credentials().then(

@@ -58,7 +58,17 @@ export {
   MAX_RECORD_SIZE_BYTES,
   userRecordSize,
 } from './limits.js';
-export { type Logger, prefixLogger, silentLogger } from './logger.js';
+export {
+  type AnyLogger,
+  type Logger,
+  type LoggerStyle,
+  type MessageFirstLogger,
+  type ObjectFirstLogger,
+  pinoLogger,
+  prefixLogger,
+  resolveLogger,
+  silentLogger,
+} from './logger.js';
 export {
   assertClientConfig,
   assertCredentials,
@@ -105,7 +115,9 @@ export {
 } from './state-arguments.js';
 export {
   fromTransferableError,
+  fromTransferableLogContext,
   type TransferableError,
   type TransferableMetadata,
   toTransferableError,
+  toTransferableLogContext,
 } from './transferable-error.js';

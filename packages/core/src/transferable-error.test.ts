@@ -1,7 +1,12 @@
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, KinesisTsError, LeaseLostError, StateStoreError, ValidationError } from './errors.js';
-import { fromTransferableError, toTransferableError } from './transferable-error.js';
+import {
+  fromTransferableError,
+  fromTransferableLogContext,
+  toTransferableError,
+  toTransferableLogContext,
+} from './transferable-error.js';
 
 /** What the AWS SDK throws for a missing stream (shape of a ServiceException). */
 function sdkNotFound(): Error {
@@ -113,5 +118,25 @@ describe('toTransferableError', () => {
       depth++;
     }
     expect(depth).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('log contexts', () => {
+  it.each(Object.entries(wires))('keep error fields as errors over %s', (_name, wire) => {
+    const cause = sdkNotFound();
+    const context = { shardId: 'shardId-1', attempts: 2, error: new Error('GetRecords failed', { cause }) };
+    const back = fromTransferableLogContext(
+      wire(toTransferableLogContext(context)) as Record<string, unknown>,
+    )!;
+    expect(Object.keys(back).sort()).toEqual(['attempts', 'error', 'shardId']);
+    expect(back.shardId).toBe('shardId-1');
+    expect(back.error).toBeInstanceOf(Error);
+    expect((back.error as Error).message).toBe('GetRecords failed');
+    expect(((back.error as Error).cause as Error).name).toBe('ResourceNotFoundException');
+  });
+  it('leave contexts without errors, and undefined, as they are', () => {
+    expect(toTransferableLogContext(undefined)).toBeUndefined();
+    expect(fromTransferableLogContext(undefined)).toBeUndefined();
+    expect(fromTransferableLogContext(toTransferableLogContext({ a: 1 }))).toEqual({ a: 1 });
   });
 });

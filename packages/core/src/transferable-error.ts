@@ -73,9 +73,9 @@ function toTransferable(error: unknown, depth: number): TransferableError {
     -readonly [K in keyof TransferableError]: TransferableError[K];
   } = { name: source.name, message: source.message };
   if (typeof source.code === 'string') result.code = source.code;
-  if (source instanceof KinesisTsError) {
+  if (error instanceof KinesisTsError) {
     const context: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(source.context)) context[key] = plainValue(value, depth);
+    for (const [key, value] of Object.entries(error.context)) context[key] = plainValue(value, depth);
     result.context = context;
   }
   if (source.$metadata !== null && typeof source.$metadata === 'object') {
@@ -161,4 +161,43 @@ export function fromTransferableError(value: TransferableError): Error {
   }
   if (value.stack !== undefined) error.stack = value.stack;
   return error;
+}
+
+/** Key of a transferred log context that lists which of its fields were errors. */
+const ERROR_FIELDS = '$errorFields';
+
+/**
+ * A log context as plain data for IPC: top-level `Error` values (the `error` field by convention)
+ * become {@link TransferableError}s, listed so {@link fromTransferableLogContext} rebuilds them.
+ */
+export function toTransferableLogContext(
+  context: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (context === undefined) return undefined;
+  const fields: string[] = [];
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(context)) {
+    if (value instanceof Error) {
+      result[key] = toTransferableError(value);
+      fields.push(key);
+    } else {
+      result[key] = value;
+    }
+  }
+  if (fields.length > 0) result[ERROR_FIELDS] = fields;
+  return result;
+}
+
+/** Rebuilds the errors of a log context sent with {@link toTransferableLogContext}. */
+export function fromTransferableLogContext(
+  context: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (context === undefined || !Array.isArray(context[ERROR_FIELDS])) return context;
+  const { [ERROR_FIELDS]: fields, ...result } = context;
+  for (const key of fields as unknown[]) {
+    if (typeof key === 'string' && isTransferable(result[key])) {
+      result[key] = fromTransferableError(result[key] as TransferableError);
+    }
+  }
+  return result;
 }

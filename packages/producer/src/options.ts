@@ -4,6 +4,7 @@
 
 import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import {
+  type AnyLogger,
   assertClientConfig,
   assertCredentials,
   assertKnownOptions,
@@ -15,7 +16,7 @@ import {
   MAX_PUT_RECORDS_COUNT,
   MAX_RECORD_SIZE_BYTES,
   type OptionKeys,
-  silentLogger,
+  resolveLogger,
   systemClock,
   ValidationError,
 } from '@kinesis-ts/core';
@@ -96,7 +97,7 @@ export interface KinesisProducerOptions {
   /** Replaces the Kinesis calls altogether (inline runner only; tests). */
   kinesisApi?: KinesisApi;
   /** Logger. Default silent. With the process runner, the host's log lines are forwarded to it. */
-  logger?: Logger;
+  logger?: AnyLogger;
   /** Clock (inline runner only; tests). Default the system clock. */
   clock?: Clock;
   /** Random source for retry jitter (inline runner only; tests). Default `Math.random`. */
@@ -297,7 +298,7 @@ export function resolveProducerOptions(options: KinesisProducerOptions): Resolve
     maxOutstandingBytes: int('maxOutstandingBytes', options.maxOutstandingBytes, 64 * 1024 * 1024, 1),
     whenFull,
     runner,
-    logger: options.logger ?? silentLogger,
+    logger: resolveLogger(options.logger),
     clock: options.clock ?? systemClock,
     handleSignals: options.handleSignals ?? false,
     orphanFlushTimeout: int('orphanFlushTimeout', options.orphanFlushTimeout, 30_000, 0),

@@ -628,7 +628,7 @@ export class ProducerPipeline {
             openShards: this.#shardMap.shards.length,
             reason,
           }),
-        (error: unknown) => this.#logger.warn('shard map refresh failed', { error: String(error) }),
+        (error: unknown) => this.#logger.warn('shard map refresh failed', { error }),
       )
       .finally(() => {
         this.#refreshing = false;

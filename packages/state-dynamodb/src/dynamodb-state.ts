@@ -14,6 +14,7 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import {
+  type AnyLogger,
   assertClientConfig,
   assertKnownOptions,
   assertSdkClient,
@@ -34,10 +35,10 @@ import {
   type OptionKeys,
   prefixLogger,
   type ReleaseLeaseOptions,
+  resolveLogger,
   type StateAdapter,
   type StateAdapterCapabilities,
   StateStoreError,
-  silentLogger,
   sleep,
   systemClock,
   ValidationError,
@@ -89,7 +90,7 @@ export interface DynamoDBStateOptions {
    */
   readonly listSegments?: number;
   /** Diagnostics (retries, unknown outcomes). Silent by default. */
-  readonly logger?: Logger;
+  readonly logger?: AnyLogger;
   /** Timers for backoff between retries. Default: the system clock. */
   readonly clock?: Clock;
 }
@@ -302,7 +303,7 @@ export class DynamoDBState implements StateAdapter {
       DEFAULT_REQUEST_TIMEOUT_MS,
     );
     this.#listSegments = positiveInteger('listSegments', options.listSegments, 1, 64);
-    this.#logger = prefixLogger(options.logger ?? silentLogger, '[state-dynamodb]');
+    this.#logger = prefixLogger(resolveLogger(options.logger), '[state-dynamodb]');
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -835,7 +836,7 @@ export class DynamoDBState implements StateAdapter {
             operation: plan.operation,
             key: plan.key,
             attempt,
-            error: describeError(result.error),
+            error: result.error,
           });
           await sleep(retryDelay(attempt, this.#retry), this.#clock);
           reread = true;
@@ -845,7 +846,7 @@ export class DynamoDBState implements StateAdapter {
             operation: plan.operation,
             key: plan.key,
             attempt,
-            error: describeError(result.error),
+            error: result.error,
           });
           await sleep(retryDelay(attempt, this.#retry), this.#clock);
           reread = plan.readFirst;
@@ -942,7 +943,7 @@ export class DynamoDBState implements StateAdapter {
       operation,
       key,
       attempt,
-      error: describeError(result.error),
+      error: result.error,
     });
     await sleep(retryDelay(attempt, this.#retry), this.#clock, signal);
   }

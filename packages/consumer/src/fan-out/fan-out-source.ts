@@ -414,7 +414,7 @@ export class FanOutShardSource implements ShardRecordSource {
         const context = {
           ...this.#context(),
           after: this.#resumeAfter,
-          error: String((error as Error)?.message ?? error),
+          error,
         };
         if (name === 'ResourceInUseException') {
           const delay = delayAfter();
@@ -504,7 +504,7 @@ export class FanOutShardSource implements ShardRecordSource {
     } catch (error) {
       this.#observer.log('debug', 'shard-end probe failed; renewing the subscription', {
         ...this.#context(),
-        error: String((error as Error)?.message ?? error),
+        error,
       });
     }
   }

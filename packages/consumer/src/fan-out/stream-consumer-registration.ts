@@ -125,7 +125,7 @@ async function call<T>(
       s.logger.debug(`${operation} ${kind === 'throttled' ? 'throttled' : 'failed'}; retrying`, {
         ...s.context,
         delayMs: delay,
-        error: String((error as Error)?.message ?? error),
+        error,
       });
       await sleep(delay, s.clock, s.signal);
     }

@@ -11,6 +11,7 @@ import {
   KinesisTsError,
   systemClock,
   toTransferableError,
+  toTransferableLogContext,
 } from '@kinesis-ts/core';
 import { packRecords } from '../batch-codec.js';
 import { boundedKinesisApi } from '../bounded-kinesis-api.js';
@@ -125,7 +126,8 @@ export function runShardWorker(options: ShardWorkerOptions): Promise<void> {
         : boundedKinesisApi(built, { timeoutMs: start.reader.requestTimeoutMs, clock });
     const observer: RecordSourceObserver = {
       throttled: (backoffMs) => port.send({ type: 'throttled', backoffMs }),
-      log: (level, message, context) => port.send({ type: 'log', level, message, context }),
+      log: (level, message, context) =>
+        port.send({ type: 'log', level, message, context: toTransferableLogContext(context) }),
     };
     const readerOptions: PollingReaderOptions = { ...start.reader, clock };
     const fanOut = start.fanOut ?? null;

@@ -16,6 +16,7 @@ import {
   silentLogger,
   type TransferableError,
   toTransferableError,
+  toTransferableLogContext,
 } from '@kinesis-ts/core';
 import type { RecordAck } from '../acks.js';
 import type { RecordFailure } from '../errors.js';
@@ -161,7 +162,7 @@ async function credentialProvider(): Promise<Credentials> {
 function forwardingLogger(): Logger {
   const send =
     (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, context?: Record<string, unknown>) =>
-      post({ t: 'log', level, message, context });
+      post({ t: 'log', level, message, context: toTransferableLogContext(context) });
   return { debug: send('debug'), info: send('info'), warn: send('warn'), error: send('error') };
 }
 

@@ -8,6 +8,7 @@ import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import {
   ErrorCode,
   fromTransferableError,
+  fromTransferableLogContext,
   isKinesisTsError,
   KinesisTsError,
   type Logger,
@@ -103,9 +104,7 @@ export class ProcessRunner implements Runner {
     });
     this.#child = child;
     child.on('message', (message: ChildMessage) => this.#onMessage(child, message));
-    child.on('error', (error) =>
-      this.#options.logger.warn('background host error', { error: String(error) }),
-    );
+    child.on('error', (error) => this.#options.logger.warn('background host error', { error }));
     child.on('exit', (code, signal) => this.#onExit(child, code, signal));
     this.#post(child, {
       t: 'init',
@@ -190,7 +189,10 @@ export class ProcessRunner implements Runner {
         this.#callbacks.event(message.event);
         break;
       case 'log':
-        this.#options.logger[message.level](`[host] ${message.message}`, message.context);
+        this.#options.logger[message.level](
+          `[host] ${message.message}`,
+          fromTransferableLogContext(message.context),
+        );
         break;
       case 'credentials':
         void this.#answerCredentials(child, message.rid);
