@@ -17,7 +17,7 @@ export default defineConfig({
         },
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'examples/src/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'examples/src/**/*.test.ts', 'examples/demo/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
         },

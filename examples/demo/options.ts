@@ -1,6 +1,8 @@
 /**
- * Command-line flags of the demo.
+ * Command-line flags of the demo, parsed with `node:util`'s `parseArgs`.
  */
+
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** What the demo runs against and how much it does. */
 export interface DemoOptions {
@@ -60,63 +62,64 @@ function positive(flag: string, value: string | undefined, min = 1): number {
   return n;
 }
 
+/** The flags, for `node:util`'s `parseArgs` (which also takes `--flag=value`). */
+const FLAGS = {
+  endpoint: { type: 'string' },
+  'kinesis-endpoint': { type: 'string' },
+  'dynamodb-endpoint': { type: 'string' },
+  aws: { type: 'boolean' },
+  region: { type: 'string' },
+  stream: { type: 'string' },
+  table: { type: 'string' },
+  shards: { type: 'string' },
+  records: { type: 'string' },
+  duration: { type: 'string' },
+  'record-size': { type: 'string' },
+  'failover-ms': { type: 'string' },
+  plain: { type: 'boolean' },
+  keep: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
 /** Parses `argv` (without node and script). Returns `'help'` for `--help`. */
 export function parseOptions(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
   isTTY: boolean,
 ): DemoOptions | 'help' {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  const booleans = new Set(['--aws', '--plain', '--keep', '--help']);
-  const valued = new Set([
-    '--endpoint',
-    '--kinesis-endpoint',
-    '--dynamodb-endpoint',
-    '--region',
-    '--stream',
-    '--table',
-    '--shards',
-    '--records',
-    '--duration',
-    '--record-size',
-    '--failover-ms',
-  ]);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') continue;
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (booleans.has(name)) flags.add(name);
-    else if (valued.has(name)) {
-      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UsageError(`${name} needs a value`);
-      values.set(name, value);
-    } else throw new UsageError(`unknown flag ${arg}`);
+  let values: ReturnType<typeof parseArgs<{ options: typeof FLAGS }>>['values'];
+  try {
+    // `pnpm demo -- --shards 2` passes the `--` on: flags after it count too.
+    ({ values } = parseArgs({
+      args: argv.filter((arg) => arg !== '--'),
+      options: FLAGS,
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown flags, missing values, ...
+    throw new UsageError((error as Error).message);
   }
-  if (flags.has('--help')) return 'help';
-  const endpoint = values.get('--endpoint');
-  const aws = flags.has('--aws');
-  if (
-    aws &&
-    (endpoint ?? values.get('--kinesis-endpoint') ?? values.get('--dynamodb-endpoint')) !== undefined
-  ) {
+  if (values.help === true) return 'help';
+  const endpoint = values.endpoint;
+  const aws = values.aws === true;
+  if (aws && (endpoint ?? values['kinesis-endpoint'] ?? values['dynamodb-endpoint']) !== undefined) {
     throw new UsageError('--aws and --endpoint exclude each other');
   }
   return {
     endpoint,
-    kinesisEndpoint: values.get('--kinesis-endpoint') ?? endpoint,
-    dynamodbEndpoint: values.get('--dynamodb-endpoint') ?? endpoint,
+    kinesisEndpoint: values['kinesis-endpoint'] ?? endpoint,
+    dynamodbEndpoint: values['dynamodb-endpoint'] ?? endpoint,
     aws,
-    region: values.get('--region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    stream: values.get('--stream'),
-    table: values.get('--table'),
-    shards: Math.floor(positive('--shards', values.get('--shards') ?? '4')),
-    records: Math.floor(positive('--records', values.get('--records') ?? '20000', 10)),
-    duration: positive('--duration', values.get('--duration') ?? '20', 1),
-    recordSize: Math.floor(positive('--record-size', values.get('--record-size') ?? '100', 16)),
-    failoverMs: Math.floor(positive('--failover-ms', values.get('--failover-ms') ?? '3000', 300)),
-    plain: flags.has('--plain') || !isTTY,
-    keep: flags.has('--keep'),
+    region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    stream: values.stream,
+    table: values.table,
+    shards: Math.floor(positive('--shards', values.shards ?? '4')),
+    records: Math.floor(positive('--records', values.records ?? '20000', 10)),
+    duration: positive('--duration', values.duration ?? '20', 1),
+    recordSize: Math.floor(positive('--record-size', values['record-size'] ?? '100', 16)),
+    failoverMs: Math.floor(positive('--failover-ms', values['failover-ms'] ?? '3000', 300)),
+    plain: values.plain === true || !isTTY,
+    keep: values.keep === true,
   };
 }

@@ -79,6 +79,25 @@ describe(`producer volume (${backend.name}, process runner from dist)`, () => {
     await expect(producer.put('y')).rejects.toMatchObject({ code: ErrorCode.CLOSED });
   });
 
+  it.each(['process', 'inline'] as const)(
+    'unknown stream (%s runner): the typed error keeps its SDK cause across the process boundary',
+    async (runner) => {
+      const producer = new KinesisProducer({ streamName: 'no-such-stream-producer', runner });
+      const failures = await Promise.allSettled([producer.start(), producer.put('x')]);
+      for (const failure of failures) {
+        expect(failure.status).toBe('rejected');
+        const error = (failure as PromiseRejectedResult).reason as Error & { code?: string };
+        expect(error.code).toBe(ErrorCode.STREAM_NOT_FOUND);
+        const cause = error.cause as Error & { $metadata?: { httpStatusCode?: number } };
+        expect(cause).toBeInstanceOf(Error);
+        expect(cause.name).toBe('ResourceNotFoundException');
+        expect(cause.message).toMatch(/no-such-stream-producer/);
+        expect(cause.$metadata?.httpStatusCode).toBe(400);
+      }
+      await producer.close();
+    },
+  );
+
   it('credentials reach the host only over IPC, from the provider given to the producer', async () => {
     const stream = await createStream(client, { shardCount: 1 });
     streams.push(stream);

@@ -5,6 +5,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
+  assertKnownOptions,
+  backoffDelay,
   compareCheckpoints,
   ErrorCode,
   isKinesisTsError,
@@ -13,6 +15,7 @@ import {
   LeaseLostError,
   LifecycleError,
   type Logger,
+  type OptionKeys,
   prefixLogger,
   type StateAdapter,
   StateStoreError,
@@ -22,7 +25,7 @@ import {
 import { MemoryState } from '@kinesis-ts/state-memory';
 import { type BatchRetrierObserver, retryBatch } from './batch-retrier.js';
 import { boundedKinesisApi } from './bounded-kinesis-api.js';
-import { Coordinator, startPositionFor } from './coordinator.js';
+import { Coordinator, START_RETRY_BACKOFF, startPositionFor } from './coordinator.js';
 import { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
 import type { FailureDestination } from './failure-destination.js';
 import {
@@ -105,6 +108,8 @@ export interface ConsumerStats extends FailureStats {
   readonly invalidAggregates: number;
 }
 
+const RUN_OPTION_KEYS: OptionKeys<RunOptions> = { failure: true };
+
 type Mode = 'iterator' | 'run' | null;
 
 /** The shard session whose batch handler is running (to spot `close()` called from a handler). */
@@ -173,7 +178,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     this.#o = resolveOptions(options);
     this.#logger = prefixLogger(this.#o.logger, '[kinesis-ts consumer]');
     this.#events = new TypedEmitter<ConsumerEvents>((error) =>
-      this.#logger.error('event listener threw', { error: String(error) }),
+      this.#logger.error('event listener threw', { error }),
     );
     this.#events.on('invalidAggregate', () => {
       this.#invalidAggregates += 1;
@@ -288,7 +293,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
           );
         }
         this.#nonFatal(typed);
-        const backoff = Math.min(5000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        const backoff = backoffDelay(attempt + 1, START_RETRY_BACKOFF);
         try {
           await sleep(
             Math.max(0, Math.min(backoff, deadline - o.clock.now())),
@@ -401,7 +406,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
       return await transferableCredentials(this.#client);
     } catch (error) {
       this.#logger.warn('could not resolve credentials for shard workers; they fall back to the SDK chain', {
-        error: String((error as Error)?.message ?? error),
+        error,
       });
       return null;
     }
@@ -432,7 +437,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         } catch (error) {
           this.#logger.warn('hash-key range unknown; aggregated records are not filtered by range', {
             shardId,
-            error: String((error as Error)?.message ?? error),
+            error,
           });
           return null;
         }
@@ -559,7 +564,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   #fail(error: unknown): void {
     if (this.#fatal !== null) return;
     this.#fatal = error;
-    this.#logger.error('consumer failed', { error: String((error as Error)?.message ?? error) });
+    this.#logger.error('consumer failed', { error });
     this.#wake();
     void this.close();
   }
@@ -651,6 +656,16 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         context: { handler: typeof handler },
       });
     }
+    if (options === null || typeof options !== 'object') {
+      throw new ValidationError(
+        ErrorCode.INVALID_ARGUMENT,
+        'run(handler, options): options must be an object',
+        {
+          context: { options: typeof options },
+        },
+      );
+    }
+    assertKnownOptions(options, RUN_OPTION_KEYS, { subject: 'run() option' });
     const failure = options.failure === undefined ? null : resolveFailurePolicy(options.failure);
     this.#claim('run');
     this.#handler = handler;
@@ -730,7 +745,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         this.#logger.warn('batch handler failed', {
           shardId,
           records: count,
-          error: String((error as Error)?.message ?? error),
+          error,
         });
         events.emit('batchFailed', { shardId, records: count, error });
       },
@@ -818,7 +833,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         // checkpointed and the new owner reads it again. Not a reason to stop the consumer.
         this.#logger.warn('batch handler failed after its shard stopped', {
           shardId: session.shardId,
-          error: String((error as Error)?.message ?? error),
+          error,
         });
         return false;
       }
@@ -909,7 +924,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     if (this.#fanOut !== null) {
       await this.#fanOut.close().catch((error: unknown) => {
         this.#logger.warn('closing enhanced fan-out failed', {
-          error: String((error as Error)?.message ?? error),
+          error,
         });
       });
     }
@@ -917,7 +932,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     for (const destination of this.#destinations) {
       await destination.close?.().catch((error: unknown) => {
         this.#logger.warn('closing a failure destination failed', {
-          error: String((error as Error)?.message ?? error),
+          error,
         });
       });
     }

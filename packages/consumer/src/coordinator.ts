@@ -6,6 +6,8 @@
  * bounded by `stateTimeoutMs`.
  */
 import {
+  type BackoffPolicy,
+  backoffDelay,
   type Clock,
   ErrorCode,
   type KinesisTsError,
@@ -28,6 +30,9 @@ import type { ChildShardInfo } from './record-source.js';
 import { listAllShards, type ShardInfo } from './shard-list.js';
 import { syncShardLeases } from './shard-sync.js';
 import { callStore, isPermanentError, type StoreCallOptions, storeError } from './store-call.js';
+
+/** Backoff of start-up retries (state adapter start, first lease scan): 200 ms doubling to 5 s, equal jitter. */
+export const START_RETRY_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: 5000, jitter: 'equal' };
 
 /** What the coordinator tells the consumer. */
 export interface CoordinatorCallbacks {
@@ -140,7 +145,7 @@ export class Coordinator {
           );
         }
         callbacks.error(typed);
-        const backoff = Math.min(left, Math.min(5000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2));
+        const backoff = Math.min(left, backoffDelay(attempt + 1, START_RETRY_BACKOFF));
         try {
           await sleep(backoff, clock, this.#closeSignal.signal);
         } catch {

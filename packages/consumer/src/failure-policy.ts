@@ -5,7 +5,13 @@
  * `MaximumRecordAgeInSeconds`, on-failure destination); this file holds the options and their
  * validation, the retry loop lives in `batch-retrier.ts`.
  */
-import { ErrorCode, ValidationError } from '@kinesis-ts/core';
+import {
+  assertKnownOptions,
+  backoffDelay,
+  ErrorCode,
+  type OptionKeys,
+  ValidationError,
+} from '@kinesis-ts/core';
 import {
   type FailureDestination,
   type FailureDestinationInput,
@@ -80,6 +86,17 @@ export interface FailureStats {
   readonly destinationFailures: number;
 }
 
+const FAILURE_POLICY_KEYS: OptionKeys<FailurePolicyOptions> = {
+  maxRetryAttempts: true,
+  retryBaseDelayMs: true,
+  retryMaxDelayMs: true,
+  bisectOnError: true,
+  maxRecordAgeMs: true,
+  destination: true,
+  destinationMaxAttempts: true,
+  destinationTimeoutMs: true,
+};
+
 function nonNegative(name: string, value: number | undefined, fallback: number, integer: boolean): number {
   if (value === undefined) return fallback;
   const ok =
@@ -108,6 +125,7 @@ export function resolveFailurePolicy(options: FailurePolicyOptions): ResolvedFai
       context: { failure: options === null ? 'null' : typeof options },
     });
   }
+  assertKnownOptions(options, FAILURE_POLICY_KEYS, { path: 'failure.' });
   const retryBaseDelayMs = nonNegative('retryBaseDelayMs', options.retryBaseDelayMs, 100, false);
   const retryMaxDelayMs = nonNegative('retryMaxDelayMs', options.retryMaxDelayMs, 10_000, false);
   if (retryMaxDelayMs < retryBaseDelayMs || !Number.isFinite(retryMaxDelayMs)) {
@@ -176,17 +194,17 @@ export function resolveFailurePolicy(options: FailurePolicyOptions): ResolvedFai
 
 /**
  * Delay before retry number `retry` (1-based): `retryBaseDelayMs · 2^(retry-1)`, at most
- * `retryMaxDelayMs`, with "equal jitter" (between half and all of it) so shards failing together do
- * not retry in lockstep. `random` is injectable for tests.
+ * `retryMaxDelayMs`, with "equal jitter" (between half and all of it, core's `backoffDelay`) so
+ * shards failing together do not retry in lockstep. `random` is injectable for tests.
  */
 export function retryDelayMs(
   policy: Pick<ResolvedFailurePolicy, 'retryBaseDelayMs' | 'retryMaxDelayMs'>,
   retry: number,
   random: () => number = Math.random,
 ): number {
-  const exp = Math.min(
-    policy.retryMaxDelayMs,
-    policy.retryBaseDelayMs * 2 ** Math.min(30, Math.max(0, retry - 1)),
+  return backoffDelay(
+    retry,
+    { baseMs: policy.retryBaseDelayMs, maxMs: policy.retryMaxDelayMs, jitter: 'equal' },
+    random,
   );
-  return Math.round(exp / 2 + (exp / 2) * random());
 }

@@ -4,13 +4,19 @@
 import { availableParallelism, hostname } from 'node:os';
 import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import {
+  type AnyLogger,
+  assertClientConfig,
+  assertCredentials,
+  assertKnownOptions,
+  assertSdkClient,
   type Clock,
   type ConfiguredSdkClientLike,
   ErrorCode,
   type Logger,
+  type OptionKeys,
   resolveCapabilities,
+  resolveLogger,
   type StateAdapter,
-  silentLogger,
   systemClock,
   ValidationError,
 } from '@kinesis-ts/core';
@@ -147,8 +153,11 @@ export interface KinesisConsumerOptions {
    * polling (see {@link FanOutOptions}). Default: polling.
    */
   readonly fanOut?: FanOutOptions;
-  /** Where diagnostics go. Default silent. */
-  readonly logger?: Logger;
+  /**
+   * Where diagnostics go: `console`, a pino logger (recognised and adapted, see core's
+   * `resolveLogger`) or Powertools' `Logger`. Default silent.
+   */
+  readonly logger?: AnyLogger;
   /** Time source for leases, checkpoints and polling. Default the system clock. */
   readonly clock?: Clock;
   /**
@@ -204,6 +213,47 @@ export const MIN_POLL_INTERVAL_MS = 200;
 
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 
+/** Every option key: unknown (misspelled) keys are rejected with a suggestion. */
+const OPTION_KEYS: OptionKeys<KinesisConsumerOptions> = {
+  streamName: true,
+  state: true,
+  consumerGroup: true,
+  instanceId: true,
+  initialPosition: true,
+  runner: true,
+  maxProcesses: true,
+  maxThreads: true,
+  maxBufferedRecords: true,
+  maxBufferedBytes: true,
+  maxInstanceBufferedRecords: true,
+  maxInstanceBufferedBytes: true,
+  failoverTimeMs: true,
+  renewIntervalMs: true,
+  leaseScanIntervalMs: true,
+  shardSyncIntervalMs: true,
+  handoffTimeoutMs: true,
+  stateTimeoutMs: true,
+  startTimeoutMs: true,
+  requestTimeoutMs: true,
+  checkpointInterval: true,
+  minPollIntervalMs: true,
+  idlePollIntervalMs: true,
+  maxRecordsPerCall: true,
+  maxShardCrashes: true,
+  crashWindowMs: true,
+  heartbeatTimeoutMs: true,
+  kinesisClient: true,
+  kinesisApi: true,
+  clientConfig: true,
+  credentials: true,
+  fanOut: true,
+  logger: true,
+  clock: true,
+  workerScript: true,
+};
+
+const CHECKPOINT_INTERVAL_KEYS: OptionKeys<CheckpointInterval> = { records: true, ms: true };
+
 function invalid(option: string, message: string, value: unknown): ValidationError {
   return new ValidationError(ErrorCode.INVALID_ARGUMENT, `option ${option} ${message}`, {
     context: { option, value },
@@ -249,6 +299,7 @@ function randomSuffix(): string {
 export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerOptions {
   if (input === null || typeof input !== 'object') throw invalid('options', 'must be an object', input);
   const options = input as unknown as Record<string, unknown>;
+  assertKnownOptions(input, OPTION_KEYS);
   const { streamName } = input;
   if (typeof streamName !== 'string' || !STREAM_NAME.test(streamName)) {
     throw invalid('streamName', 'must be 1..128 characters of a-z, A-Z, 0-9, _ . -', streamName);
@@ -326,6 +377,7 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
   if (typeof checkpointInterval !== 'object' || checkpointInterval === null) {
     throw invalid('checkpointInterval', 'must be an object { records?, ms? }', checkpointInterval);
   }
+  assertKnownOptions(checkpointInterval, CHECKPOINT_INTERVAL_KEYS, { path: 'checkpointInterval.' });
   const cp = checkpointInterval as Record<string, unknown>;
   const minPollIntervalMs = integer(options, 'minPollIntervalMs', MIN_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS);
   const idlePollIntervalMs = integer(
@@ -339,6 +391,12 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
     if (logger === null || ['debug', 'info', 'warn', 'error'].some((m) => typeof logger[m] !== 'function')) {
       throw invalid('logger', 'must have debug, info, warn and error methods', typeof input.logger);
     }
+  }
+  assertSdkClient(input.kinesisClient, 'kinesisClient', 'a KinesisClient from @aws-sdk/client-kinesis');
+  assertClientConfig(input.clientConfig, 'clientConfig');
+  assertCredentials(input.credentials, 'credentials');
+  if (input.kinesisApi !== undefined && (input.kinesisApi === null || typeof input.kinesisApi !== 'object')) {
+    throw invalid('kinesisApi', 'must be an object', input.kinesisApi);
   }
   if (
     input.workerScript !== undefined &&
@@ -385,7 +443,7 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
     kinesisApi: input.kinesisApi,
     fanOut: resolveFanOutOptions(input.fanOut, consumerGroup),
     credentials: input.credentials,
-    logger: input.logger ?? silentLogger,
+    logger: resolveLogger(input.logger),
     clock: input.clock ?? systemClock,
     workerScript: input.workerScript,
   };

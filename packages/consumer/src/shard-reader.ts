@@ -3,7 +3,7 @@
  * throttling backoff, expired-iterator recovery, KPL deaggregation and KCL's hash-range filter.
  */
 import type { _Record, ChildShard, GetShardIteratorCommandInput } from '@aws-sdk/client-kinesis';
-import { type Clock, ErrorCode, isKinesisTsError, sleep } from '@kinesis-ts/core';
+import { backoffDelay, type Clock, ErrorCode, isKinesisTsError, sleep } from '@kinesis-ts/core';
 import { classifyKinesisError, type KinesisApi, kinesisError } from './kinesis-api.js';
 import type {
   RecordBatch,
@@ -60,7 +60,8 @@ export class PollingShardReader implements ShardRecordSource {
   #position: StartPosition;
   #nextCallAt = 0;
   #callStartedAt = 0;
-  #backoffMs = 0;
+  /** Failed calls since the last success: the backoff's retry number. */
+  #retries = 0;
   #failures = 0;
 
   constructor(
@@ -107,7 +108,7 @@ export class PollingShardReader implements ShardRecordSource {
           signal,
         );
         this.#failures = 0;
-        this.#backoffMs = 0;
+        this.#retries = 0;
         const raw = output.Records ?? [];
         const full = raw.length > 0 && raw.length >= Math.min(10_000, limit);
         return this.#accept(
@@ -152,15 +153,16 @@ export class PollingShardReader implements ShardRecordSource {
         throw kinesisError(operation, error, context);
       this.#observer.log('warn', `${operation} failed; retrying with backoff`, {
         ...context,
-        error: String((error as Error)?.message ?? error),
+        error,
       });
     }
-    this.#backoffMs =
-      this.#backoffMs === 0
-        ? this.#options.initialBackoffMs
-        : Math.min(this.#options.maxBackoffMs, this.#backoffMs * 2);
-    // Full jitter above half the backoff keeps shards of one instance from retrying in lockstep.
-    const delay = Math.round(this.#backoffMs / 2 + (Math.random() * this.#backoffMs) / 2);
+    this.#retries += 1;
+    // Jitter above half the backoff keeps shards of one instance from retrying in lockstep.
+    const delay = backoffDelay(this.#retries, {
+      baseMs: this.#options.initialBackoffMs,
+      maxMs: this.#options.maxBackoffMs,
+      jitter: 'equal',
+    });
     if (kind === 'throttled') this.#observer.throttled(delay);
     this.#nextCallAt = this.#options.clock.now() + delay;
   }

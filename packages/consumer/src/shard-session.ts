@@ -5,8 +5,12 @@
  * detection by heartbeat).
  */
 import {
+  backoffDelay,
   type Checkpoint,
   ErrorCode,
+  fromTransferableError,
+  fromTransferableLogContext,
+  isKinesisTsError,
   type KinesisRecord,
   KinesisTsError,
   LeaseLostError,
@@ -439,7 +443,10 @@ export class ShardSession {
         events.emit('throttled', { shardId: this.shardId, backoffMs: message.backoffMs });
         return;
       case 'log':
-        logger[message.level](message.message, { shardId: this.shardId, ...message.context });
+        logger[message.level](message.message, {
+          shardId: this.shardId,
+          ...fromTransferableLogContext(message.context),
+        });
         return;
       case 'credentials-request':
         void this.#d.credentials().then(
@@ -453,19 +460,28 @@ export class ShardSession {
         );
         return;
       case 'error': {
-        const error = new KinesisTsError(message.code as ErrorCode, message.message, {
-          context: { ...message.context, shardId: this.shardId },
+        // The worker always sends a kinesis-ts error; its cause chain comes back with it.
+        const data = message.error;
+        const rebuilt = fromTransferableError({
+          ...data,
+          context: { ...data.context, shardId: this.shardId },
         });
-        if (message.code === ErrorCode.STREAM_NOT_FOUND) {
+        const error = isKinesisTsError(rebuilt)
+          ? rebuilt
+          : new KinesisTsError(ErrorCode.KINESIS_REQUEST_FAILED, rebuilt.message, {
+              cause: rebuilt,
+              context: { shardId: this.shardId },
+            });
+        if (error.code === ErrorCode.STREAM_NOT_FOUND) {
           this.#d.onFatal(error);
           return;
         }
-        if (message.code === ErrorCode.SHARD_NOT_FOUND) {
-          this.#shardNotFound(message.message, message.context);
+        if (error.code === ErrorCode.SHARD_NOT_FOUND) {
+          this.#shardNotFound(error.message, data.context ?? {});
           return;
         }
         events.emit('error', error);
-        this.#crash(`shard reader failed: ${message.message}`);
+        this.#crash(`shard reader failed: ${error.message}`);
         return;
       }
       default:
@@ -545,7 +561,7 @@ export class ShardSession {
       return;
     }
     this.#state = 'restarting';
-    const backoff = Math.min(10_000, 500 * 2 ** (crashes - 1));
+    const backoff = backoffDelay(crashes, { baseMs: 500, maxMs: 10_000, jitter: 'none' });
     void sleep(backoff, options.clock, this.#stopRequested.signal).then(
       () => {
         if (this.#state !== 'restarting') return;

@@ -15,9 +15,11 @@ export {
   type AggregateBuilderOptions,
   type BuiltAggregate,
 } from './aggregation-builder.js';
+export { type BackoffJitter, type BackoffPolicy, backoffCeiling, backoffDelay } from './backoff.js';
 export { childExecArgv, type ParentWarningSettings } from './child-exec-argv.js';
 export { type Clock, ManualClock, sleep, systemClock, type TimerHandle } from './clock.js';
 export { type DeadlineOptions, withDeadline } from './deadline.js';
+export { editDistance, nearestKey } from './edit-distance.js';
 export {
   ErrorCode,
   type ErrorContext,
@@ -57,7 +59,25 @@ export {
   MAX_RECORD_SIZE_BYTES,
   userRecordSize,
 } from './limits.js';
-export { type Logger, prefixLogger, silentLogger } from './logger.js';
+export {
+  type AnyLogger,
+  type Logger,
+  type LoggerStyle,
+  type MessageFirstLogger,
+  type ObjectFirstLogger,
+  pinoLogger,
+  prefixLogger,
+  resolveLogger,
+  silentLogger,
+} from './logger.js';
+export {
+  assertClientConfig,
+  assertCredentials,
+  assertKnownOptions,
+  assertSdkClient,
+  type OptionKeys,
+  type OptionPath,
+} from './option-validation.js';
 export {
   type PackedPayloads,
   type PackPayloadsOptions,
@@ -95,3 +115,11 @@ export {
   validateParentShardIds,
   validateShardId,
 } from './state-arguments.js';
+export {
+  fromTransferableError,
+  fromTransferableLogContext,
+  type TransferableError,
+  type TransferableMetadata,
+  toTransferableError,
+  toTransferableLogContext,
+} from './transferable-error.js';

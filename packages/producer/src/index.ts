@@ -1,5 +1,4 @@
 export type { RecordAck, RecordRejection, RecordSuccess } from './acks.js';
-export { type BackoffOptions, fullJitterDelay } from './backoff.js';
 export { ProducerRecordError, type RecordFailure } from './errors.js';
 export type { ProducerEvent, ProducerStats } from './events.js';
 export {

@@ -4,6 +4,10 @@
 
 import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import {
+  type AnyLogger,
+  assertClientConfig,
+  assertCredentials,
+  assertKnownOptions,
   type Clock,
   ErrorCode,
   KPL_DEFAULT_MAX_AGGREGATE_BYTES,
@@ -13,6 +17,8 @@ import {
   MAX_RECORD_SIZE_BYTES,
   type SdkClientLike,
   silentLogger,
+  type OptionKeys,
+  resolveLogger,
   systemClock,
   ValidationError,
 } from '@kinesis-ts/core';
@@ -96,7 +102,7 @@ export interface KinesisProducerOptions {
   /** Replaces the Kinesis calls altogether (inline runner only; tests). */
   kinesisApi?: KinesisApi;
   /** Logger. Default silent. With the process runner, the host's log lines are forwarded to it. */
-  logger?: Logger;
+  logger?: AnyLogger;
   /** Clock (inline runner only; tests). Default the system clock. */
   clock?: Clock;
   /** Random source for retry jitter (inline runner only; tests). Default `Math.random`. */
@@ -141,6 +147,45 @@ export interface ResolvedProducerOptions {
   readonly spool: ResolvedSpoolOptions | undefined;
 }
 
+const OPTION_KEYS: OptionKeys<KinesisProducerOptions> = {
+  streamName: true,
+  bufferTime: true,
+  aggregation: true,
+  maxOutstandingRecords: true,
+  maxOutstandingBytes: true,
+  whenFull: true,
+  recordTtl: true,
+  retry: true,
+  rateLimit: true,
+  ordered: true,
+  requestTimeout: true,
+  connectionTimeout: true,
+  shardMapRefreshInterval: true,
+  maxConcurrentRequests: true,
+  maxBatchRecords: true,
+  maxBatchBytes: true,
+  runner: true,
+  clientConfig: true,
+  credentials: true,
+  client: true,
+  kinesisApi: true,
+  logger: true,
+  clock: true,
+  random: true,
+  onEvent: true,
+  handleSignals: true,
+  orphanFlushTimeout: true,
+  hostModulePath: true,
+  spool: true,
+};
+const SUBJECT = { subject: 'KinesisProducer option' } as const;
+
+function nested(option: string, value: unknown, known: readonly string[]): void {
+  if (value === null || typeof value !== 'object')
+    fail(option, `must be an object { ${known.join(', ')} }`, value);
+  assertKnownOptions(value, known, { ...SUBJECT, path: `${option}.` });
+}
+
 function fail(option: string, message: string, value: unknown): never {
   throw new ValidationError(ErrorCode.INVALID_ARGUMENT, `KinesisProducer option ${option} ${message}`, {
     context: { option, value },
@@ -167,6 +212,7 @@ export const DEFAULT_PUT_RECORDS_BYTES = 5 * 1024 * 1024;
 /** Validates `options` and fills in defaults. Throws {@link ValidationError} (`INVALID_ARGUMENT`). */
 export function resolveProducerOptions(options: KinesisProducerOptions): ResolvedProducerOptions {
   if (options === null || typeof options !== 'object') fail('(options)', 'must be an object', options);
+  assertKnownOptions(options, OPTION_KEYS, SUBJECT);
   const { streamName } = options;
   if (typeof streamName !== 'string' || !/^[a-zA-Z0-9_.-]{1,128}$/.test(streamName)) {
     fail('streamName', 'must be 1..128 characters of a-z, A-Z, 0-9, _ . -', streamName);
@@ -187,6 +233,7 @@ export function resolveProducerOptions(options: KinesisProducerOptions): Resolve
     if (typeof options.aggregation !== 'object' || options.aggregation === null) {
       fail('aggregation', 'must be a boolean or { maxBytes }', options.aggregation);
     }
+    nested('aggregation', options.aggregation, ['maxBytes']);
     aggregation = {
       maxBytes: int(
         'aggregation.maxBytes',
@@ -198,15 +245,29 @@ export function resolveProducerOptions(options: KinesisProducerOptions): Resolve
     };
   }
   const retry = options.retry ?? {};
+  nested('retry', retry, ['baseDelay', 'maxDelay']);
   const baseDelay = int('retry.baseDelay', retry.baseDelay, 100, 1);
   const maxDelay = int('retry.maxDelay', retry.maxDelay, 5000, baseDelay);
   let rateLimit: PipelineOptions['rateLimit'];
   if (options.rateLimit !== false) {
     const rl = options.rateLimit ?? {};
+    nested('rateLimit', rl, ['recordsPerSecond', 'bytesPerSecond']);
     rateLimit = {
       recordsPerSecond: int('rateLimit.recordsPerSecond', rl.recordsPerSecond, 1000, 1),
       bytesPerSecond: int('rateLimit.bytesPerSecond', rl.bytesPerSecond, 1024 * 1024, 1),
     };
+  }
+  assertClientConfig(options.clientConfig, 'clientConfig', SUBJECT);
+  assertCredentials(options.credentials, 'credentials', SUBJECT);
+  if (
+    options.client !== undefined &&
+    (options.client === null || typeof (options.client as { send?: unknown }).send !== 'function')
+  ) {
+    fail(
+      'client',
+      'must be a KinesisClient from @aws-sdk/client-kinesis (an object with send())',
+      typeof options.client,
+    );
   }
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
     fail('onEvent', 'must be a function', options.onEvent);
@@ -242,7 +303,7 @@ export function resolveProducerOptions(options: KinesisProducerOptions): Resolve
     maxOutstandingBytes: int('maxOutstandingBytes', options.maxOutstandingBytes, 64 * 1024 * 1024, 1),
     whenFull,
     runner,
-    logger: options.logger ?? silentLogger,
+    logger: resolveLogger(options.logger),
     clock: options.clock ?? systemClock,
     handleSignals: options.handleSignals ?? false,
     orphanFlushTimeout: int('orphanFlushTimeout', options.orphanFlushTimeout, 30_000, 0),

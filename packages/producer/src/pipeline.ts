@@ -4,6 +4,7 @@
  */
 
 import {
+  backoffDelay,
   type Clock,
   ErrorCode,
   effectiveHashKey,
@@ -19,7 +20,6 @@ import {
 } from '@kinesis-ts/core';
 import type { RecordAck } from './acks.js';
 import { Aggregator } from './aggregator.js';
-import { type BackoffOptions, fullJitterDelay } from './backoff.js';
 import { Batcher } from './batcher.js';
 import { type PendingRecord, type PutEntry, plainEntry } from './entries.js';
 
@@ -49,8 +49,8 @@ export interface PipelineOptions {
   readonly aggregation: { readonly maxBytes: number } | undefined;
   /** Time to live of a record, retries included (ms). */
   readonly recordTtl: number;
-  /** Retry backoff. */
-  readonly retry: BackoffOptions;
+  /** Retry backoff of failed records (full jitter, see core's `backoffDelay`), in ms. */
+  readonly retry: { readonly baseDelay: number; readonly maxDelay: number };
   /** Per-shard token bucket rates, or `undefined` for none. */
   readonly rateLimit: TokenBucketRates | undefined;
   /** Strict per-partition-key order. */
@@ -523,7 +523,11 @@ export class ProducerPipeline {
           // (in one request) instead of scattering into many small ones.
           let delay = delays.get(entry.attempts);
           if (delay === undefined) {
-            delay = fullJitterDelay(entry.attempts, this.#options.retry, this.#random);
+            delay = backoffDelay(
+              entry.attempts,
+              { baseMs: this.#options.retry.baseDelay, maxMs: this.#options.retry.maxDelay },
+              this.#random,
+            );
             delays.set(entry.attempts, delay);
           }
           entry.notBefore = Math.min(now + delay, entry.deadline);
@@ -624,7 +628,7 @@ export class ProducerPipeline {
             openShards: this.#shardMap.shards.length,
             reason,
           }),
-        (error: unknown) => this.#logger.warn('shard map refresh failed', { error: String(error) }),
+        (error: unknown) => this.#logger.warn('shard map refresh failed', { error }),
       )
       .finally(() => {
         this.#refreshing = false;

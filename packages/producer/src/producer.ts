@@ -623,7 +623,7 @@ export class KinesisProducer {
     try {
       this.#options.onEvent?.(event);
     } catch (error) {
-      this.#resolved.logger.warn('onEvent hook threw', { error: String(error) });
+      this.#resolved.logger.warn('onEvent hook threw', { error });
     }
   }
 

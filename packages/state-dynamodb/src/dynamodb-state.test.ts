@@ -47,6 +47,33 @@ async function settle<T>(promise: Promise<T>): Promise<T> {
 }
 
 describe('DynamoDBState: construction and start()', () => {
+  it('rejects unknown option keys, also in retry, with the nearest known key', () => {
+    const fake = new FakeDynamoDB();
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      [{ tabelName: 'leases' }, 'tabelName', 'tableName'],
+      [{ tableName: 'leases', retry: { maxAttempt: 3 } }, 'retry.maxAttempt', 'maxAttempts'],
+      [{ tableName: 'leases', requestTimeout: 100 }, 'requestTimeout', 'requestTimeoutMs'],
+    ];
+    for (const [options, option, suggestion] of cases) {
+      expect(() => new DynamoDBState(options as unknown as DynamoDBStateOptions)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringContaining(
+            `DynamoDBState option ${option} is not a known option (did you mean`,
+          ),
+          context: expect.objectContaining({ option, suggestion }),
+        }),
+      );
+    }
+    expect(() => new DynamoDBState({ tableName: 'leases', client: { region: 'x' } as never })).toThrow(
+      expect.objectContaining({ context: expect.objectContaining({ option: 'client' }) }),
+    );
+    expect(() => new DynamoDBState({ tableName: 'leases', clientConfig: { region: 3 } as never })).toThrow(
+      expect.objectContaining({ context: expect.objectContaining({ option: 'clientConfig.region' }) }),
+    );
+    expect(fake.calls).toHaveLength(0);
+  });
+
   it('rejects an invalid table name at construction, before any request', () => {
     const fake = new FakeDynamoDB();
     for (const tableName of ['ab', 'x'.repeat(256), 'my table', 'tbl/name', '', 'emoji🙂']) {

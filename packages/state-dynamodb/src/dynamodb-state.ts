@@ -14,6 +14,10 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import {
+  type AnyLogger,
+  assertClientConfig,
+  assertKnownOptions,
+  assertSdkClient,
   type Checkpoint,
   type Clock,
   type CreateLeaseOptions,
@@ -28,13 +32,14 @@ import {
   LifecycleError,
   type ListLeasesOptions,
   type Logger,
+  type OptionKeys,
   prefixLogger,
   type ReleaseLeaseOptions,
   type SdkClientLike,
+  resolveLogger,
   type StateAdapter,
   type StateAdapterCapabilities,
   StateStoreError,
-  silentLogger,
   sleep,
   systemClock,
   ValidationError,
@@ -47,10 +52,10 @@ import { classifyDynamoDBError, describeError, type FailureKind } from './dynamo
 import { type Item, LeaseAttribute, leaseFromItem, newLeaseItem } from './lease-item.js';
 import { decodeLeaseKey, encodeLeaseKey, scopeKeyPrefix, validateScope } from './lease-key.js';
 import {
-  backoffDelay,
   type ResolvedRetryOptions,
   type RetryOptions,
   resolveRetryOptions,
+  retryDelay,
 } from './retry-policy.js';
 import { checkTableDescription, tableMissingError } from './table-check.js';
 import { requestEndpoint, resolveTableLocation, type TableLocation } from './table-location.js';
@@ -89,10 +94,22 @@ export interface DynamoDBStateOptions {
    */
   readonly listSegments?: number;
   /** Diagnostics (retries, unknown outcomes). Silent by default. */
-  readonly logger?: Logger;
+  readonly logger?: AnyLogger;
   /** Timers for backoff between retries. Default: the system clock. */
   readonly clock?: Clock;
 }
+
+const OPTION_KEYS: OptionKeys<DynamoDBStateOptions> = {
+  tableName: true,
+  client: true,
+  clientConfig: true,
+  retry: true,
+  connectionTimeoutMs: true,
+  requestTimeoutMs: true,
+  listSegments: true,
+  logger: true,
+  clock: true,
+};
 
 /** What a re-read says about a write: done; not done but still allowed; not allowed (changed or gone). */
 type Outcome = 'applied' | 'retry' | 'conflict';
@@ -256,11 +273,23 @@ export class DynamoDBState implements StateAdapter {
     if (typeof options !== 'object' || options === null) {
       throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'DynamoDBState needs options { tableName }');
     }
+    assertKnownOptions(options, OPTION_KEYS, { subject: 'DynamoDBState option' });
     validateTableName(options.tableName);
-    if (options.client !== undefined && typeof (options.client as { send?: unknown }).send !== 'function') {
+    assertSdkClient(options.client, 'client', 'a DynamoDBClient from @aws-sdk/client-dynamodb', {
+      subject: 'DynamoDBState option',
+    });
+    assertClientConfig(options.clientConfig, 'clientConfig', { subject: 'DynamoDBState option' });
+    if (
+      options.logger !== undefined &&
+      (options.logger === null ||
+        ['debug', 'info', 'warn', 'error'].some(
+          (m) => typeof (options.logger as unknown as Record<string, unknown>)[m] !== 'function',
+        ))
+    ) {
       throw new ValidationError(
         ErrorCode.INVALID_ARGUMENT,
-        'client must be a DynamoDBClient from @aws-sdk/client-dynamodb',
+        'DynamoDBState option logger must have debug, info, warn and error methods',
+        { context: { option: 'logger', value: typeof options.logger } },
       );
     }
     this.tableName = options.tableName;
@@ -278,7 +307,7 @@ export class DynamoDBState implements StateAdapter {
       DEFAULT_REQUEST_TIMEOUT_MS,
     );
     this.#listSegments = positiveInteger('listSegments', options.listSegments, 1, 64);
-    this.#logger = prefixLogger(options.logger ?? silentLogger, '[state-dynamodb]');
+    this.#logger = prefixLogger(resolveLogger(options.logger), '[state-dynamodb]');
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -684,7 +713,7 @@ export class DynamoDBState implements StateAdapter {
             },
           );
         }
-        await sleep(backoffDelay(attempt, this.#retry), this.#clock);
+        await sleep(retryDelay(attempt, this.#retry), this.#clock);
         continue;
       }
       if (result.kind === 'table-missing') throw tableMissingError(this.#location, result.error);
@@ -813,9 +842,9 @@ export class DynamoDBState implements StateAdapter {
             operation: plan.operation,
             key: plan.key,
             attempt,
-            error: describeError(result.error),
+            error: result.error,
           });
-          await sleep(backoffDelay(attempt, this.#retry), this.#clock);
+          await sleep(retryDelay(attempt, this.#retry), this.#clock);
           reread = true;
           break;
         case 'retry-not-applied':
@@ -823,9 +852,9 @@ export class DynamoDBState implements StateAdapter {
             operation: plan.operation,
             key: plan.key,
             attempt,
-            error: describeError(result.error),
+            error: result.error,
           });
-          await sleep(backoffDelay(attempt, this.#retry), this.#clock);
+          await sleep(retryDelay(attempt, this.#retry), this.#clock);
           reread = plan.readFirst;
           break;
         default:
@@ -920,9 +949,9 @@ export class DynamoDBState implements StateAdapter {
       operation,
       key,
       attempt,
-      error: describeError(result.error),
+      error: result.error,
     });
-    await sleep(backoffDelay(attempt, this.#retry), this.#clock, signal);
+    await sleep(retryDelay(attempt, this.#retry), this.#clock, signal);
   }
 
   #fatal(result: { kind: FailureKind; error: unknown }, operation: string, key: string): StateStoreError {

@@ -1,5 +1,11 @@
-/** Bounded exponential backoff with full jitter for DynamoDB requests. */
-import { ErrorCode, ValidationError } from '@kinesis-ts/core';
+/** How the DynamoDB adapter retries: options, defaults, and the delay (core's full-jitter backoff). */
+import {
+  assertKnownOptions,
+  backoffDelay,
+  ErrorCode,
+  type OptionKeys,
+  ValidationError,
+} from '@kinesis-ts/core';
 
 /** How the adapter retries throttled and failed requests. */
 export interface RetryOptions {
@@ -16,8 +22,23 @@ export interface RetryOptions {
 /** {@link RetryOptions} with defaults applied. */
 export type ResolvedRetryOptions = Required<RetryOptions>;
 
-/** Applies the defaults and checks the values. */
+const RETRY_KEYS: OptionKeys<RetryOptions> = {
+  maxAttempts: true,
+  baseDelayMs: true,
+  maxDelayMs: true,
+  random: true,
+};
+
+/** Applies the defaults and checks the values (unknown keys are rejected). */
 export function resolveRetryOptions(options: RetryOptions | undefined): ResolvedRetryOptions {
+  if (options !== undefined) {
+    if (options === null || typeof options !== 'object') {
+      throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'DynamoDBState option retry must be an object', {
+        context: { option: 'retry', value: options },
+      });
+    }
+    assertKnownOptions(options, RETRY_KEYS, { subject: 'DynamoDBState option', path: 'retry.' });
+  }
   const resolved: ResolvedRetryOptions = {
     maxAttempts: options?.maxAttempts ?? 8,
     baseDelayMs: options?.baseDelayMs ?? 50,
@@ -48,10 +69,9 @@ export function resolveRetryOptions(options: RetryOptions | undefined): Resolved
 }
 
 /**
- * The wait before retry number `retry` (1 for the first retry): a uniformly random duration
- * between 0 and `min(maxDelayMs, baseDelayMs * 2^(retry-1))` ("full jitter").
+ * The wait before retry number `retry` (1 for the first retry): a uniformly random whole number of
+ * ms between 0 and `min(maxDelayMs, baseDelayMs * 2^(retry-1))` (core's `backoffDelay`, full jitter).
  */
-export function backoffDelay(retry: number, options: ResolvedRetryOptions): number {
-  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, retry - 1));
-  return Math.floor(options.random() * ceiling);
+export function retryDelay(retry: number, options: ResolvedRetryOptions): number {
+  return backoffDelay(retry, { baseMs: options.baseDelayMs, maxMs: options.maxDelayMs }, options.random);
 }

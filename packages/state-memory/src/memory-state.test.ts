@@ -176,3 +176,17 @@ describe('MemoryState', () => {
     });
   });
 });
+
+describe('MemoryState options', () => {
+  it('rejects unknown keys with the nearest known one', () => {
+    expect(() => new MemoryState({ stor: new MemoryStateStore() } as never)).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.INVALID_ARGUMENT,
+        message: 'MemoryState option stor is not a known option (did you mean store?)',
+        context: expect.objectContaining({ option: 'stor', suggestion: 'store' }),
+      }),
+    );
+    expect(() => new MemoryState({ clok: new ManualClock(0) } as never)).toThrow(/did you mean clock\?/);
+    expect(() => new MemoryState({ store: new MemoryStateStore(), clock: new ManualClock(0) })).not.toThrow();
+  });
+});

@@ -1,4 +1,5 @@
 import {
+  assertKnownOptions,
   type Checkpoint,
   type Clock,
   type CreateLeaseOptions,
@@ -11,6 +12,7 @@ import {
   type LeaseScope,
   LifecycleError,
   type ListLeasesOptions,
+  type OptionKeys,
   type ReleaseLeaseOptions,
   type StateAdapter,
   type StateAdapterCapabilities,
@@ -37,6 +39,8 @@ export interface MemoryStateOptions {
   readonly clock?: Clock;
 }
 
+const OPTION_KEYS: OptionKeys<MemoryStateOptions> = { store: true, clock: true };
+
 type Phase = 'new' | 'started' | 'closed';
 
 /**
@@ -59,6 +63,10 @@ export class MemoryState implements StateAdapter {
   #phase: Phase = 'new';
 
   constructor(options: MemoryStateOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'MemoryState: options must be an object');
+    }
+    assertKnownOptions(options, OPTION_KEYS, { subject: 'MemoryState option' });
     if (options.store !== undefined && !(options.store instanceof MemoryStateStore)) {
       throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'MemoryState: store must be a MemoryStateStore');
     }

@@ -1,7 +1,7 @@
 /**
  * The consumer's `fanOut` option: its public shape, defaults and validation.
  */
-import { ErrorCode, ValidationError } from '@kinesis-ts/core';
+import { assertKnownOptions, ErrorCode, type OptionKeys, ValidationError } from '@kinesis-ts/core';
 import { type FanOutHttpHandlerOptions, resolveFanOutHttp2Settings } from './http2-handler.js';
 
 /**
@@ -50,6 +50,25 @@ export interface ResolvedFanOutOptions {
 
 const CONSUMER_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 
+const FAN_OUT_KEYS: OptionKeys<FanOutOptions> = {
+  consumerName: true,
+  consumerArn: true,
+  deregisterOnClose: true,
+  http: true,
+  maxBufferedEvents: true,
+  maxSubscriptionMs: true,
+  registrationTimeoutMs: true,
+};
+
+const HTTP_KEYS: OptionKeys<FanOutHttpHandlerOptions> = {
+  protocol: true,
+  maxStreamsPerSession: true,
+  initialWindowSize: true,
+  maxSessionMemoryMiB: true,
+  sessionIdleTimeoutMs: true,
+  maxSockets: true,
+};
+
 function invalid(option: string, message: string, value: unknown): ValidationError {
   return new ValidationError(ErrorCode.INVALID_ARGUMENT, `option fanOut.${option} ${message}`, {
     context: { option: `fanOut.${option}`, value },
@@ -80,6 +99,7 @@ export function resolveFanOutOptions(
       context: { option: 'fanOut', value: input },
     });
   }
+  assertKnownOptions(input, FAN_OUT_KEYS, { path: 'fanOut.' });
   const consumerArn = input.consumerArn;
   if (consumerArn !== undefined && (typeof consumerArn !== 'string' || !consumerArn.startsWith('arn:'))) {
     throw invalid('consumerArn', 'must be a stream consumer ARN', consumerArn);
@@ -103,6 +123,7 @@ export function resolveFanOutOptions(
   }
   const http = input.http ?? {};
   if (typeof http !== 'object' || http === null) throw invalid('http', 'must be an object', http);
+  assertKnownOptions(http, HTTP_KEYS, { path: 'fanOut.http.' });
   if (http.protocol !== undefined && http.protocol !== 'http2' && http.protocol !== 'http1') {
     throw invalid('http.protocol', "must be 'http2' or 'http1'", http.protocol);
   }

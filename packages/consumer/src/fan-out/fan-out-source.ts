@@ -12,7 +12,14 @@ import type {
   SubscribeToShardCommandInput,
   SubscribeToShardEventStream,
 } from '@aws-sdk/client-kinesis';
-import { type Clock, ErrorCode, KinesisTsError, sleep, type TimerHandle } from '@kinesis-ts/core';
+import {
+  backoffDelay,
+  type Clock,
+  ErrorCode,
+  KinesisTsError,
+  sleep,
+  type TimerHandle,
+} from '@kinesis-ts/core';
 import { classifyKinesisError, type KinesisApi, kinesisError } from '../kinesis-api.js';
 import type {
   ChildShardInfo,
@@ -325,12 +332,16 @@ export class FanOutShardSource implements ShardRecordSource {
   /** The pump: subscribe, read events while there is room, renew, back off. */
   async #run(): Promise<void> {
     const stop = this.#stop.signal;
-    let backoffMs = 0;
+    let retries = 0;
     let failures = 0;
     const delayAfter = (): number => {
-      backoffMs = backoffMs === 0 ? this.#o.initialBackoffMs : Math.min(this.#o.maxBackoffMs, backoffMs * 2);
+      retries += 1;
       // Jitter above half the backoff keeps the shards of one instance from retrying in lockstep.
-      return Math.round(backoffMs / 2 + (Math.random() * backoffMs) / 2);
+      return backoffDelay(retries, {
+        baseMs: this.#o.initialBackoffMs,
+        maxMs: this.#o.maxBackoffMs,
+        jitter: 'equal',
+      });
     };
     while (!stop.aborted && !this.#endQueued) {
       const subscription = new AbortController();
@@ -374,7 +385,7 @@ export class FanOutShardSource implements ShardRecordSource {
             if (event === undefined) continue;
             received += 1;
             failures = 0;
-            backoffMs = 0;
+            retries = 0;
             this.#enqueue(event);
             if (this.#endQueued) break;
           }
@@ -403,7 +414,7 @@ export class FanOutShardSource implements ShardRecordSource {
         const context = {
           ...this.#context(),
           after: this.#resumeAfter,
-          error: String((error as Error)?.message ?? error),
+          error,
         };
         if (name === 'ResourceInUseException') {
           const delay = delayAfter();
@@ -493,7 +504,7 @@ export class FanOutShardSource implements ShardRecordSource {
     } catch (error) {
       this.#observer.log('debug', 'shard-end probe failed; renewing the subscription', {
         ...this.#context(),
-        error: String((error as Error)?.message ?? error),
+        error,
       });
     }
   }

@@ -6,6 +6,7 @@
  */
 import type { ConsumerDescription } from '@aws-sdk/client-kinesis';
 import {
+  backoffDelay,
   type Clock,
   ErrorCode,
   KinesisTsError,
@@ -100,7 +101,7 @@ async function call<T>(
   s: CallSettings,
   run: () => Promise<T>,
 ): Promise<T> {
-  let backoff = 0;
+  let retries = 0;
   let failures = 0;
   for (;;) {
     if (operation !== 'DescribeStreamSummary') await gate.pass(operation, s.clock, s.signal);
@@ -114,13 +115,17 @@ async function call<T>(
       if ((kind !== 'throttled' && kind !== 'transient') || name === 'ResourceInUseException') throw error;
       if (kind === 'transient' && ++failures >= MAX_TRANSIENT_FAILURES)
         throw kinesisError(operation, error, s.context);
-      backoff = backoff === 0 ? INITIAL_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, backoff * 2);
-      const delay = Math.round(backoff / 2 + (Math.random() * backoff) / 2);
+      retries += 1;
+      const delay = backoffDelay(retries, {
+        baseMs: INITIAL_BACKOFF_MS,
+        maxMs: MAX_BACKOFF_MS,
+        jitter: 'equal',
+      });
       if (s.clock.now() + delay > s.deadline) throw timeout(`${operation} kept failing`, s.context, error);
       s.logger.debug(`${operation} ${kind === 'throttled' ? 'throttled' : 'failed'}; retrying`, {
         ...s.context,
         delayMs: delay,
-        error: String((error as Error)?.message ?? error),
+        error,
       });
       await sleep(delay, s.clock, s.signal);
     }

@@ -1,5 +1,12 @@
+import { deserialize, serialize } from 'node:v8';
+import {
+  fromTransferableError,
+  isKinesisTsError,
+  type KinesisTsError,
+  type TransferableError,
+} from '@kinesis-ts/core';
 import { describe, expect, it } from 'vitest';
-import { FakeKinesis } from '../test-support/fake-kinesis.js';
+import { awsError, FakeKinesis } from '../test-support/fake-kinesis.js';
 import { runShardWorker } from './shard-worker.js';
 import type { FromWorkerMessage, ToWorkerMessage, TransferableCredentials } from './transport.js';
 
@@ -98,6 +105,39 @@ describe('shard worker', () => {
     expect(batch.type === 'batch' && batch.count).toBe(3);
     expect(batch.type === 'batch' && batch.packed?.partitionKeys).toEqual(['k0', 'k1', 'k2']);
     expect(h.fake.calls.find((c) => c.op === 'GetRecords')?.limit).toBe(3);
+    h.send({ type: 'stop' });
+    await h.done;
+  });
+});
+
+describe('shard worker errors', () => {
+  it('cross to the main process with code, message, context and the SDK cause (every runner)', async () => {
+    const h = harness();
+    const denied = Object.assign(awsError('AccessDeniedException', 'not allowed to read s'), {
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400, requestId: 'req-42', attempts: 1 },
+    });
+    h.fake.failures.push({ op: 'GetShardIterator', error: denied });
+    h.send(start({ accessKeyId: 'a', secretAccessKey: 'b' }));
+    for (let i = 0; i < 50 && !h.sent.some((m) => m.type === 'error'); i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const message = h.sent.find((m) => m.type === 'error');
+    expect(message).toBeDefined();
+    if (message?.type !== 'error') return;
+    // The inline runner passes the object; the process (advanced IPC) and thread runners clone it.
+    for (const data of [message.error, deserialize(serialize(message.error)) as TransferableError]) {
+      const error = fromTransferableError(data) as KinesisTsError;
+      expect(isKinesisTsError(error)).toBe(true);
+      expect(error.code).toBe('KINESIS_REQUEST_FAILED');
+      expect(error.message).toContain('not allowed to read s');
+      expect(error.context).toMatchObject({ shardId: 'shardId-000000000000' });
+      const cause = error.cause as Error & { $metadata?: unknown; $fault?: unknown };
+      expect(cause.name).toBe('AccessDeniedException');
+      expect(cause.message).toBe('not allowed to read s');
+      expect(cause.$fault).toBe('client');
+      expect(cause.$metadata).toEqual({ httpStatusCode: 400, requestId: 'req-42', attempts: 1 });
+    }
     h.send({ type: 'stop' });
     await h.done;
   });

@@ -4,7 +4,15 @@
  * thread (see `worker-host.ts`).
  */
 
-import { type Clock, isKinesisTsError, systemClock } from '@kinesis-ts/core';
+import {
+  type Clock,
+  ErrorCode,
+  isKinesisTsError,
+  KinesisTsError,
+  systemClock,
+  toTransferableError,
+  toTransferableLogContext,
+} from '@kinesis-ts/core';
 import { packRecords } from '../batch-codec.js';
 import { boundedKinesisApi } from '../bounded-kinesis-api.js';
 import type { WorkerFanOutConfig } from '../fan-out/fan-out-factory.js';
@@ -118,7 +126,8 @@ export function runShardWorker(options: ShardWorkerOptions): Promise<void> {
         : boundedKinesisApi(built, { timeoutMs: start.reader.requestTimeoutMs, clock });
     const observer: RecordSourceObserver = {
       throttled: (backoffMs) => port.send({ type: 'throttled', backoffMs }),
-      log: (level, message, context) => port.send({ type: 'log', level, message, context }),
+      log: (level, message, context) =>
+        port.send({ type: 'log', level, message, context: toTransferableLogContext(context) }),
     };
     const readerOptions: PollingReaderOptions = { ...start.reader, clock };
     const fanOut = start.fanOut ?? null;
@@ -186,12 +195,14 @@ export function runShardWorker(options: ShardWorkerOptions): Promise<void> {
           },
           (error: unknown) => {
             if (abort.signal.aborted) return;
-            port.send({
-              type: 'error',
-              code: isKinesisTsError(error) ? error.code : 'KINESIS_REQUEST_FAILED',
-              message: String((error as Error)?.message ?? error),
-              context: isKinesisTsError(error) ? { ...error.context } : {},
-            });
+            const typed = isKinesisTsError(error)
+              ? error
+              : new KinesisTsError(
+                  ErrorCode.KINESIS_REQUEST_FAILED,
+                  String((error as Error)?.message ?? error),
+                  { cause: error },
+                );
+            port.send({ type: 'error', error: toTransferableError(typed) });
           },
         );
         return;

@@ -3,7 +3,7 @@
  * the envelope that multiplexes several shard workers over one pooled process or thread, and the
  * small interfaces every runner implements.
  */
-import type { KinesisRecord } from '@kinesis-ts/core';
+import type { KinesisRecord, TransferableError } from '@kinesis-ts/core';
 import type { PackedRecords } from '../batch-codec.js';
 import type { WorkerFanOutConfig } from '../fan-out/fan-out-factory.js';
 import type { ChildShardInfo, InvalidAggregate, ShardReadSpec } from '../record-source.js';
@@ -96,12 +96,13 @@ export type FromWorkerMessage =
       readonly message: string;
       readonly context?: Record<string, unknown> | undefined;
     }
-  /** The reader failed for good (typed error as data). The main process ends the worker. */
+  /**
+   * The reader failed for good: its typed error as data (code, message, context and cause chain, see
+   * core's `toTransferableError`). The main process ends the worker.
+   */
   | {
       readonly type: 'error';
-      readonly code: string;
-      readonly message: string;
-      readonly context: Record<string, unknown>;
+      readonly error: TransferableError;
     }
   | { readonly type: 'stopped' };
 

@@ -8,7 +8,16 @@
  * the host is detached and ends by its channel.
  */
 
-import { ErrorCode, isKinesisTsError, type Logger, silentLogger } from '@kinesis-ts/core';
+import {
+  ErrorCode,
+  isKinesisTsError,
+  KinesisTsError,
+  type Logger,
+  silentLogger,
+  type TransferableError,
+  toTransferableError,
+  toTransferableLogContext,
+} from '@kinesis-ts/core';
 import type { RecordAck } from '../acks.js';
 import type { RecordFailure } from '../errors.js';
 import { sdkKinesisApi } from '../kinesis-api.js';
@@ -153,14 +162,22 @@ async function credentialProvider(): Promise<Credentials> {
 function forwardingLogger(): Logger {
   const send =
     (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, context?: Record<string, unknown>) =>
-      post({ t: 'log', level, message, context });
+      post({ t: 'log', level, message, context: toTransferableLogContext(context) });
   return { debug: send('debug'), info: send('info'), warn: send('warn'), error: send('error') };
 }
 
-function wireError(error: unknown): RecordFailure {
-  if (isKinesisTsError(error))
-    return { code: error.code, message: error.message, context: { ...error.context } };
-  return { code: ErrorCode.KINESIS_REQUEST_FAILED, message: String(error), context: {} };
+/** A failed request's error as data: code, message, context and cause chain cross intact. */
+function wireError(error: unknown): TransferableError {
+  if (isKinesisTsError(error)) return toTransferableError(error);
+  return toTransferableError(
+    new KinesisTsError(
+      ErrorCode.KINESIS_REQUEST_FAILED,
+      error instanceof Error ? error.message : String(error),
+      {
+        cause: error,
+      },
+    ),
+  );
 }
 
 function reply(id: number, work: () => Promise<unknown>): void {
@@ -207,7 +224,9 @@ function onMessage(message: ParentMessage): void {
         pipeline!.add(records);
       } catch (error) {
         // Not started or already closed: fail these records rather than lose them silently.
-        const failure = wireError(error);
+        const failure: RecordFailure = isKinesisTsError(error)
+          ? { code: error.code, message: error.message, context: { ...error.context } }
+          : { code: ErrorCode.KINESIS_REQUEST_FAILED, message: String(error), context: {} };
         post({
           t: 'acks',
           acks: packAcks(records.map((r): RecordAck => ({ id: r.id, failure }))),

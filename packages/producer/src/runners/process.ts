@@ -5,7 +5,16 @@
 
 import { type ChildProcess, fork } from 'node:child_process';
 import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
-import { childExecArgv, ErrorCode, KinesisTsError, type Logger } from '@kinesis-ts/core';
+import {
+  childExecArgv,
+  ErrorCode,
+  fromTransferableError,
+  fromTransferableLogContext,
+  isKinesisTsError,
+  KinesisTsError,
+  type Logger,
+  type TransferableError,
+} from '@kinesis-ts/core';
 import type { RecordFailure } from '../errors.js';
 import {
   type ChildMessage,
@@ -37,10 +46,13 @@ interface Waiting {
 
 const SECRET_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN'];
 
+/** Rebuilds the host's error (see `wireError` in host-main.ts): typed, with its cause chain. */
 function errorFromWire(value: unknown): Error {
-  const v = (value ?? {}) as { code?: string; message?: string; context?: Record<string, unknown> };
-  const code = (v.code && v.code in ErrorCode ? v.code : ErrorCode.KINESIS_REQUEST_FAILED) as ErrorCode;
-  return new KinesisTsError(code, v.message ?? 'background host failed', { context: v.context ?? {} });
+  const error = fromTransferableError(value as TransferableError);
+  if (isKinesisTsError(error)) return error;
+  return new KinesisTsError(ErrorCode.KINESIS_REQUEST_FAILED, error.message || 'background host failed', {
+    cause: error,
+  });
 }
 
 function hostSettings(config: KinesisClientConfig | undefined): HostClientSettings {
@@ -94,9 +106,7 @@ export class ProcessRunner implements Runner {
     });
     this.#child = child;
     child.on('message', (message: ChildMessage) => this.#onMessage(child, message));
-    child.on('error', (error) =>
-      this.#options.logger.warn('background host error', { error: String(error) }),
-    );
+    child.on('error', (error) => this.#options.logger.warn('background host error', { error }));
     child.on('exit', (code, signal) => this.#onExit(child, code, signal));
     this.#post(child, {
       t: 'init',
@@ -181,7 +191,10 @@ export class ProcessRunner implements Runner {
         this.#callbacks.event(message.event);
         break;
       case 'log':
-        this.#options.logger[message.level](`[host] ${message.message}`, message.context);
+        this.#options.logger[message.level](
+          `[host] ${message.message}`,
+          fromTransferableLogContext(message.context),
+        );
         break;
       case 'credentials':
         void this.#answerCredentials(child, message.rid);

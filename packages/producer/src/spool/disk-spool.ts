@@ -158,7 +158,7 @@ export class DiskSpool {
     try {
       this.#deps.onEvent(event);
     } catch (error) {
-      this.#deps.logger.warn('spool event hook threw', { error: String(error) });
+      this.#deps.logger.warn('spool event hook threw', { error });
     }
   }
 
@@ -255,7 +255,7 @@ export class DiskSpool {
 
   #fail(error: KinesisTsError): void {
     this.#failed ??= error;
-    this.#deps.logger.error('spool I/O failed', { dir: this.#o.dir, error: String(error) });
+    this.#deps.logger.error('spool I/O failed', { dir: this.#o.dir, error });
     for (const chunk of this.#queue.splice(0)) chunk.done(this.#failed);
   }
 
@@ -337,7 +337,7 @@ export class DiskSpool {
       dirHandle = await fs.open(this.#o.dir, 'r');
       await dirHandle.sync();
     } catch (error) {
-      this.#deps.logger.debug('spool: directory fsync not supported', { error: String(error) });
+      this.#deps.logger.debug('spool: directory fsync not supported', { error });
     } finally {
       await dirHandle?.close();
     }
@@ -403,7 +403,7 @@ export class DiskSpool {
     } catch (error) {
       this.#deps.logger.warn('spool: cannot delete a settled segment', {
         segment: segment.name,
-        error: String(error),
+        error,
       });
     }
     this.#bytes -= segment.bytes + segment.ackBytes;
@@ -422,7 +422,7 @@ export class DiskSpool {
         // A lost mark only means the record is sent again after a restart (a duplicate, never a loss).
         this.#deps.logger.warn('spool: cannot write acknowledgement marks', {
           segment: segment.name,
-          error: String(error),
+          error,
         });
       }
     }
@@ -440,7 +440,7 @@ export class DiskSpool {
     try {
       await this.#closeActive();
     } catch (error) {
-      this.#deps.logger.warn('spool: cannot close the active segment', { error: String(error) });
+      this.#deps.logger.warn('spool: cannot close the active segment', { error });
     }
     await this.#lock?.release().catch(() => {});
     this.#lock = undefined;

@@ -2,7 +2,7 @@
  * Options of the producer's disk spool, their defaults and validation.
  */
 
-import { ErrorCode, ValidationError } from '@kinesis-ts/core';
+import { assertKnownOptions, ErrorCode, type OptionKeys, ValidationError } from '@kinesis-ts/core';
 
 /** The `spool` option of {@link KinesisProducer}: an append-only write-ahead log on local disk. */
 export interface SpoolOptions {
@@ -34,6 +34,14 @@ export interface ResolvedSpoolOptions {
   readonly syncInterval: number;
 }
 
+const SPOOL_KEYS: OptionKeys<SpoolOptions> = {
+  dir: true,
+  maxBytes: true,
+  fsync: true,
+  segmentBytes: true,
+  syncInterval: true,
+};
+
 function fail(option: string, message: string, value: unknown): never {
   throw new ValidationError(ErrorCode.INVALID_ARGUMENT, `KinesisProducer option spool.${option} ${message}`, {
     context: { option: `spool.${option}`, value },
@@ -52,6 +60,7 @@ function int(option: string, value: unknown, fallback: number, minimum: number):
 export function resolveSpoolOptions(spool: SpoolOptions | undefined): ResolvedSpoolOptions | undefined {
   if (spool === undefined) return undefined;
   if (spool === null || typeof spool !== 'object') fail('(spool)', 'must be an object', spool);
+  assertKnownOptions(spool, SPOOL_KEYS, { subject: 'KinesisProducer option', path: 'spool.' });
   if (typeof spool.dir !== 'string' || spool.dir.length === 0)
     fail('dir', 'must be a non-empty path', spool.dir);
   const fsync = spool.fsync ?? 'batch';

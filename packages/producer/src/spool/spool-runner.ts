@@ -227,7 +227,7 @@ export class SpoolRunner implements Runner {
     this.#aborted = true;
     this.#inner.abort(failure);
     void this.#spool.close().catch((error: unknown) => {
-      this.#logger.warn('closing the spool after an aborted close failed', { error: String(error) });
+      this.#logger.warn('closing the spool after an aborted close failed', { error });
     });
   }
 
