@@ -15,10 +15,10 @@ import {
   MAX_PUT_RECORDS_BYTES,
   MAX_PUT_RECORDS_COUNT,
   MAX_RECORD_SIZE_BYTES,
-  type SdkClientLike,
-  silentLogger,
   type OptionKeys,
   resolveLogger,
+  type SdkClientLike,
+  silentLogger,
   systemClock,
   ValidationError,
 } from '@kinesis-ts/core';
