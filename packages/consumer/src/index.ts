@@ -11,6 +11,7 @@ export {
   type ConsumerStats,
   KinesisConsumer,
   type RunOptions,
+  type StartOptions,
 } from './consumer.js';
 export { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
 export {
