@@ -51,6 +51,7 @@ import { InlineRunner } from './runners/inline.js';
 import { processLauncher } from './runners/process.js';
 import { threadLauncher } from './runners/thread.js';
 import type { ShardRunner, TransferableCredentials, WorkerClientConfig } from './runners/transport.js';
+import { loadWorkerClientModule } from './runners/worker-client-module.js';
 import { WorkerPool } from './runners/worker-pool.js';
 import { resolveWorkerScript } from './runners/worker-script.js';
 import { type SessionOutcome, ShardSession } from './shard-session.js';
@@ -396,6 +397,9 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   async #start(): Promise<void> {
     const o = this.#o;
     const deadline = o.clock.now() + o.startTimeoutMs;
+    // A module that cannot be loaded here would fail every shard worker: reject start() naming it.
+    if (o.workerClientModule !== undefined && o.runner !== 'inline')
+      await loadWorkerClientModule(o.workerClientModule);
     await this.#startState(deadline);
     if (this.#closing) return;
     if (o.kinesisClient !== undefined) {
@@ -481,7 +485,10 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     if (this.#runner?.kind === 'inline' || this.#client === null) {
       return { client: {}, credentials: null, fanOut };
     }
-    this.#workerClient ??= transferableClientConfig(this.#client);
+    const clientModule = this.#o.workerClientModule;
+    this.#workerClient ??= transferableClientConfig(this.#client).then((config) =>
+      clientModule === undefined ? config : { ...config, clientModule },
+    );
     const [client, credentials] = await Promise.all([this.#workerClient, this.#credentials()]);
     return { client, credentials, fanOut };
   }

@@ -100,6 +100,10 @@ export {
   type ShardRecordSource,
   type StartPosition,
 } from './record-source.js';
+export type {
+  WorkerClientModule,
+  WorkerKinesisClientConfig,
+} from './runners/worker-client-module.js';
 export { listAllShards, type ShardInfo } from './shard-list.js';
 export { type PollingReaderOptions, PollingShardReader } from './shard-reader.js';
 export { type DecodedRecords, ShardRecordDecoder } from './shard-record-decoder.js';
