@@ -120,6 +120,45 @@ describe('KinesisConsumer with an AbortSignal', () => {
     await expect(c.start()).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
+  it('run(handler, { signal }): a signal aborted from outside (a timer) stops a caught-up consumer; a restart resumes after the checkpoint', async () => {
+    const fake = new FakeKinesis();
+    fill(fake, 1, 12);
+    const store = new MemoryStateStore();
+    const c = consumer(fake, {
+      state: new MemoryState({ store }),
+      checkpointInterval: { records: 1000, ms: 60_000 },
+    });
+    const first: string[] = [];
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('shutting down')), 5000);
+    await until(
+      c.run(
+        async (records) => {
+          for (const r of records) first.push(r.sequenceNumber);
+        },
+        { signal: controller.signal },
+      ),
+    );
+    expect(first).toHaveLength(12);
+    const [lease] = await leases(store);
+    expect(lease?.owner).toBeNull();
+    expect(lease?.checkpoint?.sequenceNumber).toBe(first[11]);
+    fake.put('s', lease!.shardId, 'k', 'after');
+    const again = consumer(fake, { state: new MemoryState({ store }) });
+    const second: string[] = [];
+    const stop = new AbortController();
+    const running = again.run(
+      async (records) => {
+        for (const r of records) second.push(r.sequenceNumber);
+        stop.abort();
+      },
+      { signal: stop.signal },
+    );
+    await until(running);
+    expect(second).toHaveLength(1); // only the record put after the checkpoint
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('run(handler, { signal }) with an aborted signal closes at once: no handler call, the store is never started', async () => {
     const fake = new FakeKinesis();
     fill(fake, 1, 5);
