@@ -66,7 +66,8 @@ export function loadWorkerClientModule(url: string): Promise<WorkerClientModule[
     loading = (async () => {
       let module: Partial<WorkerClientModule>;
       try {
-        module = (await import(url)) as Partial<WorkerClientModule>;
+        // Left to Node at run time, also in bundles (webpack keeps it with this comment; esbuild does anyway).
+        module = (await import(/* webpackIgnore: true */ url)) as Partial<WorkerClientModule>;
       } catch (error) {
         throw invalid(
           `could not be loaded (${url}): ${error instanceof Error ? error.message : String(error)}`,
