@@ -51,6 +51,7 @@ import { InlineRunner } from './runners/inline.js';
 import { processLauncher } from './runners/process.js';
 import { threadLauncher } from './runners/thread.js';
 import type { ShardRunner, TransferableCredentials, WorkerClientConfig } from './runners/transport.js';
+import { loadWorkerClientModule } from './runners/worker-client-module.js';
 import { WorkerPool } from './runners/worker-pool.js';
 import { resolveWorkerScript } from './runners/worker-script.js';
 import { type SessionOutcome, ShardSession } from './shard-session.js';
@@ -100,6 +101,22 @@ export interface RunOptions {
    * Lambda's Kinesis event source mapping. Without it, a failing handler stops the consumer.
    */
   readonly failure?: FailurePolicyOptions;
+  /**
+   * Aborting it closes the consumer exactly like `close()` (handlers finish, checkpoints are flushed,
+   * leases released) and `run()` then resolves, as after `close()`. An already aborted signal closes
+   * the consumer at once (nothing is read). Like `server.listen({ signal })` in Node.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `start()`. */
+export interface StartOptions {
+  /**
+   * Aborting it before start-up finished rejects `start()` with `signal.reason` and ends the start-up
+   * (state store retries, the first lease scan) as a failed start does: the consumer closes itself,
+   * and `close()` resolves. Aborting it after `start()` resolved does nothing.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Counters of a consumer since it was created. */
@@ -108,7 +125,29 @@ export interface ConsumerStats extends FailureStats {
   readonly invalidAggregates: number;
 }
 
-const RUN_OPTION_KEYS: OptionKeys<RunOptions> = { failure: true };
+const RUN_OPTION_KEYS: OptionKeys<RunOptions> = { failure: true, signal: true };
+const START_OPTION_KEYS: OptionKeys<StartOptions> = { signal: true };
+
+/** Checks an options object with an optional `signal`. */
+function checkSignalOptions<T extends object>(
+  options: T,
+  keys: OptionKeys<T>,
+  method: string,
+): AbortSignal | undefined {
+  if (options === null || typeof options !== 'object') {
+    throw new ValidationError(ErrorCode.INVALID_ARGUMENT, `${method}: options must be an object`, {
+      context: { options: options === null ? 'null' : typeof options },
+    });
+  }
+  assertKnownOptions(options, keys, { subject: `${method} option` });
+  const signal = (options as { signal?: unknown }).signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ValidationError(ErrorCode.INVALID_ARGUMENT, `${method}: signal must be an AbortSignal`, {
+      context: { option: 'signal', type: signal === null ? 'null' : typeof signal },
+    });
+  }
+  return signal;
+}
 
 type Mode = 'iterator' | 'run' | null;
 
@@ -159,6 +198,8 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   #runSettle: { resolve: () => void; reject: (error: unknown) => void } | null = null;
   #fatal: unknown = null;
   #startPromise: Promise<void> | null = null;
+  /** The start-up finished (resolved). */
+  #startDone = false;
   #closePromise: Promise<void> | null = null;
   #closing = false;
   /**
@@ -254,16 +295,62 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
 
   /**
    * Starts the state adapter, checks the stream and runs the first lease scan. Idempotent.
+   * `options.signal` aborting first rejects with its reason and closes the consumer (as a failed start).
    * @throws KinesisTsError `STREAM_NOT_FOUND`, `StateStoreError`, `LifecycleError` after `close()`.
    */
-  start(): Promise<void> {
+  start(options: StartOptions = {}): Promise<void> {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = checkSignalOptions(options, START_OPTION_KEYS, 'start()');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.#closing) return Promise.reject(this.#closedError());
+    if (signal?.aborted === true && this.#startPromise === null) {
+      // Never started: nothing to end but the consumer itself (as after a failed start).
+      this.#fail(signal.reason);
+      return Promise.reject(signal.reason);
+    }
     this.#keepAlive ??= setInterval(() => {}, 1 << 30);
-    this.#startPromise ??= this.#start().catch((error: unknown) => {
-      this.#fail(error);
-      throw error;
+    this.#startPromise ??= this.#start().then(
+      () => {
+        this.#startDone = true;
+      },
+      (error: unknown) => {
+        this.#fail(error);
+        throw error;
+      },
+    );
+    const startPromise = this.#startPromise;
+    if (signal === undefined || this.#startDone) return startPromise;
+    return this.#abortableStart(startPromise, signal);
+  }
+
+  /** `start()` with a signal: rejects with its reason when it aborts first, and fails the start-up. */
+  #abortableStart(startPromise: Promise<void>, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (this.#startDone) return;
+        // The start-up ends as a failed one does: the consumer closes itself (close() resolves).
+        this.#fail(signal.reason);
+        reject(signal.reason);
+      };
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+      startPromise.then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
     });
-    return this.#startPromise;
   }
 
   /**
@@ -310,6 +397,9 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   async #start(): Promise<void> {
     const o = this.#o;
     const deadline = o.clock.now() + o.startTimeoutMs;
+    // A module that cannot be loaded here would fail every shard worker: reject start() naming it.
+    if (o.workerClientModule !== undefined && o.runner !== 'inline')
+      await loadWorkerClientModule(o.workerClientModule);
     await this.#startState(deadline);
     if (this.#closing) return;
     if (o.kinesisClient !== undefined) {
@@ -395,7 +485,10 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     if (this.#runner?.kind === 'inline' || this.#client === null) {
       return { client: {}, credentials: null, fanOut };
     }
-    this.#workerClient ??= transferableClientConfig(this.#client);
+    const clientModule = this.#o.workerClientModule;
+    this.#workerClient ??= transferableClientConfig(this.#client).then((config) =>
+      clientModule === undefined ? config : { ...config, clientModule },
+    );
     const [client, credentials] = await Promise.all([this.#workerClient, this.#credentials()]);
     return { client, credentials, fanOut };
   }
@@ -648,7 +741,8 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
    * `options.failure`, if the handler throws, the consumer closes (the batch is not checkpointed) and
    * `run()` rejects with that error. With it, failed records are retried, bisected, or sent to the
    * destination (see the README, "When a handler fails"). Resolves after `close()` finished.
-   * @throws ValidationError for a handler that is not a function or an invalid failure policy.
+   * `options.signal` aborting closes the consumer like `close()`; `run()` then resolves.
+   * @throws ValidationError for a handler that is not a function, an invalid failure policy or signal.
    */
   async run(handler: BatchHandler, options: RunOptions = {}): Promise<void> {
     if (typeof handler !== 'function') {
@@ -656,16 +750,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
         context: { handler: typeof handler },
       });
     }
-    if (options === null || typeof options !== 'object') {
-      throw new ValidationError(
-        ErrorCode.INVALID_ARGUMENT,
-        'run(handler, options): options must be an object',
-        {
-          context: { options: typeof options },
-        },
-      );
-    }
-    assertKnownOptions(options, RUN_OPTION_KEYS, { subject: 'run() option' });
+    const signal = checkSignalOptions(options, RUN_OPTION_KEYS, 'run(handler, options)');
     const failure = options.failure === undefined ? null : resolveFailurePolicy(options.failure);
     this.#claim('run');
     this.#handler = handler;
@@ -675,6 +760,21 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     });
     // When start() fails, run() rejects with that error; `settled` then rejects with the same one.
     settled.catch(() => {});
+    if (signal !== undefined) {
+      // Aborting is close(): run() settles as after close() (resolves, unless the consumer failed).
+      if (signal.aborted) {
+        void this.close();
+        return settled;
+      }
+      // Outside any handler's scope even when a handler aborts it: close() then waits for that
+      // handler too, and its batch is checkpointed (unlike close() awaited inside a handler).
+      const onAbort = (): void => handlerScope.exit(() => void this.close());
+      signal.addEventListener('abort', onAbort, { once: true });
+      void settled.then(
+        () => signal.removeEventListener('abort', onAbort),
+        () => signal.removeEventListener('abort', onAbort),
+      );
+    }
     await this.start();
     for (const session of this.#sessions.values()) if (session.hasRecords()) this.#pump(session);
     return settled;

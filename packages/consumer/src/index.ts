@@ -11,6 +11,7 @@ export {
   type ConsumerStats,
   KinesisConsumer,
   type RunOptions,
+  type StartOptions,
 } from './consumer.js';
 export { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
 export {
@@ -99,6 +100,10 @@ export {
   type ShardRecordSource,
   type StartPosition,
 } from './record-source.js';
+export type {
+  WorkerClientModule,
+  WorkerKinesisClientConfig,
+} from './runners/worker-client-module.js';
 export { listAllShards, type ShardInfo } from './shard-list.js';
 export { type PollingReaderOptions, PollingShardReader } from './shard-reader.js';
 export { type DecodedRecords, ShardRecordDecoder } from './shard-record-decoder.js';

@@ -27,6 +27,7 @@ import {
   resolveFanOutOptions,
 } from './fan-out/fan-out-options.js';
 import type { KinesisApi } from './kinesis-api.js';
+import { workerClientModuleUrl } from './runners/worker-client-module.js';
 
 /** Where to start reading a shard that has no checkpoint (and no parent shard). */
 export type InitialPosition = 'LATEST' | 'TRIM_HORIZON' | { readonly atTimestamp: Date };
@@ -165,6 +166,16 @@ export interface KinesisConsumerOptions {
    * next to this module. Only needed for unusual bundling.
    */
   readonly workerScript?: string;
+  /**
+   * Absolute path or `file:` URL of a module whose named export `createKinesisClient(config)` returns
+   * the `KinesisClient` each shard process or thread reads with, so your middleware, retry strategy
+   * and HTTP agent apply there too (`config`: region, endpoint, maxAttempts and an IPC-backed credential provider). Loaded at
+   * `start()` in this process (a bad path or a missing export rejects `start()` with a
+   * `ValidationError` naming this option) and in every shard process/thread. `process` and `thread`
+   * runners only; the inline runner reads with the main process's client. Default: the consumer
+   * builds the workers' client from region, endpoint and max attempts.
+   */
+  readonly workerClientModule?: string;
 }
 
 /** Options with every default applied. */
@@ -206,6 +217,8 @@ export interface ResolvedConsumerOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly workerScript: string | undefined;
+  /** `workerClientModule` as a `file:` URL. */
+  readonly workerClientModule: string | undefined;
 }
 
 /** The shortest GetRecords gap the consumer allows (Kinesis allows 5 calls per second per shard). */
@@ -250,6 +263,7 @@ const OPTION_KEYS: OptionKeys<KinesisConsumerOptions> = {
   logger: true,
   clock: true,
   workerScript: true,
+  workerClientModule: true,
 };
 
 const CHECKPOINT_INTERVAL_KEYS: OptionKeys<CheckpointInterval> = { records: true, ms: true };
@@ -446,5 +460,7 @@ export function resolveOptions(input: KinesisConsumerOptions): ResolvedConsumerO
     logger: resolveLogger(input.logger),
     clock: input.clock ?? systemClock,
     workerScript: input.workerScript,
+    workerClientModule:
+      input.workerClientModule === undefined ? undefined : workerClientModuleUrl(input.workerClientModule),
   };
 }

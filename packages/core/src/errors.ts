@@ -50,6 +50,11 @@ export const ErrorCode = {
   /** A timeout elapsed. */
   TIMEOUT: 'TIMEOUT',
   /**
+   * The caller's `AbortSignal` aborted a wait whose operation could not be undone (e.g. a record
+   * already handed over for sending may still be written); `cause` is the signal's reason.
+   */
+  ABORTED: 'ABORTED',
+  /**
    * Another live process uses this consumer instance's `instanceId`: both would read the same shards.
    * Fatal; give every instance its own id (the default is unique).
    */

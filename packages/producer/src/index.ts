@@ -20,7 +20,13 @@ export {
   type ResolvedProducerOptions,
   resolveProducerOptions,
 } from './options.js';
-export { type CloseOptions, KinesisProducer, type PutOptions, type PutResult } from './producer.js';
+export {
+  type CloseOptions,
+  type FlushOptions,
+  KinesisProducer,
+  type PutOptions,
+  type PutResult,
+} from './producer.js';
 export type { ReplayedRecordResult, SpoolEvent } from './spool/spool-events.js';
 export type { ResolvedSpoolOptions, SpoolOptions } from './spool/spool-options.js';
 export { TokenBucket, type TokenBucketRates } from './token-bucket.js';

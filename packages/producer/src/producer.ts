@@ -6,9 +6,11 @@
 
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
+  assertKnownOptions,
   ErrorCode,
   KinesisTsError,
   LifecycleError,
+  type OptionKeys,
   parseExplicitHashKey,
   randomPartitionKey,
   type UserRecord,
@@ -39,6 +41,23 @@ export interface PutOptions {
   partitionKey?: string;
   /** Explicit hash key (decimal in 0..2^128-1) that overrides the partition key's hash. */
   explicitHashKey?: string;
+  /**
+   * Stops waiting for this record. While the record still waits in the producer (for buffer room,
+   * or for the start), aborting rejects `put()` with `signal.reason` and the record is never sent.
+   * Once it was handed over for sending, it cannot be taken back: `put()` rejects at once with a
+   * {@link ProducerRecordError} `ABORTED` (`cause`: the reason, `context.maybeWritten: true`) and
+   * the record may still be written (its outcome is counted in `stats()`).
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link KinesisProducer.flush}. */
+export interface FlushOptions {
+  /**
+   * Stops waiting: `flush()` rejects with `signal.reason`. The records keep going (each `put()`
+   * still settles on its own).
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of {@link KinesisProducer.close}. */
@@ -73,8 +92,21 @@ interface Outstanding {
   readonly partitionKey: string;
   readonly explicitHashKey: string | undefined;
   readonly size: number;
-  readonly resolve: (result: PutResult) => void;
-  readonly reject: (error: unknown) => void;
+  resolve: (result: PutResult) => void;
+  reject: (error: unknown) => void;
+  /** Set when its signal aborted while it waited in the admission queue (skipped there, never sent). */
+  aborted?: boolean;
+  /** Set when it left the admission queue for the runner (an abort can no longer stop it). */
+  handedOver?: boolean;
+}
+
+const FLUSH_OPTION_KEYS: OptionKeys<FlushOptions> = { signal: true };
+
+function checkSignal(signal: unknown, method: string): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw new ValidationError(ErrorCode.INVALID_ARGUMENT, `${method} signal must be an AbortSignal`, {
+    context: { option: 'signal', type: signal === null ? 'null' : typeof signal },
+  });
 }
 
 function toBytes(data: string | Uint8Array): Uint8Array {
@@ -98,6 +130,8 @@ export class KinesisProducer {
   #closing: Promise<void> | undefined;
   #closed = false;
   readonly #queue = new Fifo<Outstanding>();
+  /** Entries of `#queue` whose signal aborted (skipped when they reach the head). */
+  #abortedQueued = 0;
   #queuedBytes = 0;
   readonly #pending = new Map<number, Outstanding>();
   #outstandingBytes = 0;
@@ -228,8 +262,7 @@ export class KinesisProducer {
         (error: unknown) => {
           this.#starting = undefined;
           this.#releaseKeepAlive();
-          for (const item of this.#queue.drain()) item.reject(error);
-          this.#queuedBytes = 0;
+          for (const item of this.#drainQueue()) item.reject(error);
           this.#notifyProgress();
           throw error;
         },
@@ -254,14 +287,17 @@ export class KinesisProducer {
     }
     let item: Outstanding;
     let promise: Promise<PutResult>;
+    let signal: AbortSignal | undefined;
     try {
       if (options !== undefined && (options === null || typeof options !== 'object')) {
         throw new ValidationError(
           ErrorCode.INVALID_ARGUMENT,
-          'put() options must be an object ({ partitionKey?, explicitHashKey? }) or undefined',
+          'put() options must be an object ({ partitionKey?, explicitHashKey?, signal? }) or undefined',
           { context: { type: options === null ? 'null' : typeof options } },
         );
       }
+      signal = checkSignal(options?.signal, 'put()');
+      if (signal?.aborted === true) return Promise.reject(signal.reason);
       const bytes = toBytes(data);
       const partitionKey = options?.partitionKey ?? randomPartitionKey();
       validatePartitionKey(partitionKey);
@@ -281,13 +317,13 @@ export class KinesisProducer {
       const r = this.#resolved;
       if (
         r.whenFull === 'reject' &&
-        (this.#pending.size + this.#queue.length + 1 > r.maxOutstandingRecords ||
+        (this.#pending.size + this.#queuedCount + 1 > r.maxOutstandingRecords ||
           this.#outstandingBytes + this.#queuedBytes + size > r.maxOutstandingBytes)
       ) {
         throw new KinesisTsError(ErrorCode.BUFFER_FULL, 'producer buffer is full', {
           context: {
             streamName: this.streamName,
-            outstandingRecords: this.#pending.size + this.#queue.length,
+            outstandingRecords: this.#pending.size + this.#queuedCount,
             outstandingBytes: this.#outstandingBytes + this.#queuedBytes,
           },
         });
@@ -307,9 +343,70 @@ export class KinesisProducer {
     this.#stats.recordsPut++;
     this.#queue.push(item);
     this.#queuedBytes += item.size;
+    if (signal !== undefined) this.#watchAbort(item, signal);
     if (this.#info === undefined) this.#ensureStarted().catch(() => {});
     else this.#admit();
     return promise;
+  }
+
+  /** Queued records whose signal has not aborted. */
+  get #queuedCount(): number {
+    return this.#queue.length - this.#abortedQueued;
+  }
+
+  /** The first queued record whose signal has not aborted (aborted ones at the head are dropped). */
+  #queueHead(): Outstanding | undefined {
+    for (;;) {
+      const head = this.#queue.peek();
+      if (head === undefined || head.aborted !== true) return head;
+      this.#queue.shift();
+      this.#abortedQueued--;
+    }
+  }
+
+  /** Removes and returns every queued record whose signal has not aborted. */
+  #drainQueue(): Outstanding[] {
+    this.#abortedQueued = 0;
+    this.#queuedBytes = 0;
+    return this.#queue.drain().filter((item) => item.aborted !== true);
+  }
+
+  /**
+   * Rejects `item`'s put() when `signal` aborts: with the reason while it is queued (it is then never
+   * sent), with `ABORTED` once handed over (it may still be written). The listener goes with the
+   * settlement.
+   */
+  #watchAbort(item: Outstanding, signal: AbortSignal): void {
+    const { resolve, reject } = item;
+    const onAbort = (): void => {
+      if (item.handedOver === true) {
+        item.reject(
+          new ProducerRecordError(
+            ErrorCode.ABORTED,
+            'put() was aborted after the record was handed over for sending; it may still be written',
+            item.record,
+            { cause: signal.reason, context: { streamName: this.streamName, maybeWritten: true } },
+          ),
+        );
+        return;
+      }
+      item.aborted = true;
+      this.#abortedQueued++;
+      this.#queuedBytes -= item.size;
+      this.#stats.recordsFailed++;
+      item.reject(signal.reason);
+      // accepted()/flush() may be waiting for this record to leave the queue.
+      this.#notifyProgress();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    item.resolve = (result) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(result);
+    };
+    item.reject = (error) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(error);
+    };
   }
 
   /** Moves queued records to the runner while the outstanding limits allow (FIFO). */
@@ -318,7 +415,7 @@ export class KinesisProducer {
     if (info === undefined) return;
     const r = this.#resolved;
     for (;;) {
-      const head = this.#queue.peek();
+      const head = this.#queueHead();
       if (head === undefined) break;
       if (
         this.#pending.size > 0 &&
@@ -342,6 +439,7 @@ export class KinesisProducer {
         continue;
       }
       const id = ++this.#nextId;
+      head.handedOver = true;
       this.#pending.set(id, head);
       this.#outstandingBytes += head.size;
       this.#batch.push({
@@ -397,7 +495,7 @@ export class KinesisProducer {
   /** Waits until every put with `seq <= target` left the admission queue, then hands the batch over. */
   async #handOffUpTo(target: number): Promise<void> {
     for (;;) {
-      const head = this.#queue.peek();
+      const head = this.#queueHead();
       if (head === undefined || head.seq > target) break;
       if (this.#info === undefined) {
         await this.#ensureStarted();
@@ -413,7 +511,7 @@ export class KinesisProducer {
 
   /** True while a put with `seq <= target` is queued or outstanding (both are in seq order). */
   #unsettledUpTo(target: number): boolean {
-    const head = this.#queue.peek();
+    const head = this.#queueHead();
     if (head !== undefined && head.seq <= target) return true;
     for (const item of this.#pending.values()) return item.seq <= target;
     return false;
@@ -431,9 +529,40 @@ export class KinesisProducer {
 
   /**
    * Sends everything buffered now; resolves when every record put before the call has settled
-   * (records put meanwhile are not waited for).
+   * (records put meanwhile are not waited for). `options.signal` aborting makes it reject with the
+   * signal's reason at once; the records keep going.
    */
-  async flush(): Promise<void> {
+  flush(options: FlushOptions = {}): Promise<void> {
+    let signal: AbortSignal | undefined;
+    try {
+      if (options === null || typeof options !== 'object')
+        throw new ValidationError(ErrorCode.INVALID_ARGUMENT, 'flush() options must be an object', {
+          context: { type: options === null ? 'null' : typeof options },
+        });
+      assertKnownOptions(options, FLUSH_OPTION_KEYS, { subject: 'flush() option' });
+      signal = checkSignal(options.signal, 'flush()');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal === undefined) return this.#flush();
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#flush().then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  async #flush(): Promise<void> {
     const target = this.#putSeq;
     while (this.#unsettledUpTo(target)) {
       await this.#handOffUpTo(target);
@@ -506,8 +635,9 @@ export class KinesisProducer {
     this.#onGiveUp = [];
     for (const stop of stops) stop();
     const base = { ...context, streamName: this.streamName };
-    this.#stats.recordsFailed += this.#queue.length;
-    for (const item of this.#queue.drain())
+    const queued = this.#drainQueue();
+    this.#stats.recordsFailed += queued.length;
+    for (const item of queued)
       item.reject(
         new ProducerRecordError(code, `${message}; the record was never sent`, item.record, {
           context: { ...base, maybeWritten: false },
@@ -547,7 +677,7 @@ export class KinesisProducer {
       const runner = this.#runner;
       const work = (async () => {
         try {
-          await this.flush();
+          await this.#flush();
         } catch {
           // Start failed (the queued puts were rejected with the reason), or close() gave up.
         }
@@ -608,7 +738,7 @@ export class KinesisProducer {
     this.#info = undefined;
     this.#starting = undefined;
     this.#onSettled(acks);
-    if (this.#queue.length > 0 && !this.#closed) this.#ensureStarted().catch(() => {});
+    if (this.#queuedCount > 0 && !this.#closed) this.#ensureStarted().catch(() => {});
   }
 
   #onEvent(event: ProducerEvent): void {

@@ -4,11 +4,11 @@
  * a separate file (`dist/shard-worker-main.*`).
  */
 import { parentPort } from 'node:worker_threads';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { transferables } from '../batch-codec.js';
 import { fanOutSourceFactory, workerFanOutApi } from '../fan-out/fan-out-factory.js';
-import { sdkKinesisApi, workerKinesisClient } from '../kinesis-client.js';
+import { sdkKinesisApi, workerCredentialProvider, workerKinesisClient } from '../kinesis-client.js';
 import type { FromPooledWorkerMessage, ToPooledWorkerMessage } from './transport.js';
+import { moduleKinesisApi } from './worker-client-module.js';
 import { runWorkerHost, type WorkerHostPort } from './worker-host.js';
 
 function processPort(): WorkerHostPort {
@@ -45,7 +45,7 @@ function threadPort(): WorkerHostPort {
 runWorkerHost({
   port: parentPort === null ? processPort() : threadPort(),
   lane: () => {
-    let client: KinesisClient | undefined;
+    let client: { destroy(): void } | undefined;
     let fanOutClient: { destroy(): void } | undefined;
     return {
       options: {
@@ -56,8 +56,25 @@ runWorkerHost({
           return fanOutSourceFactory(subscriber.api, fanOut);
         },
         apiFactory: (config, credentials) => {
-          client = workerKinesisClient(config, credentials);
-          return sdkKinesisApi(client);
+          if (config.clientModule !== undefined) {
+            // The user's client (their middleware, retry strategy, agent), built by their module.
+            const provider = workerCredentialProvider(credentials);
+            const built = moduleKinesisApi(
+              config.clientModule,
+              {
+                ...(config.region === undefined ? {} : { region: config.region }),
+                ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+                ...(config.maxAttempts === undefined ? {} : { maxAttempts: config.maxAttempts }),
+                ...(provider === undefined ? {} : { credentials: provider }),
+              },
+              (c) => sdkKinesisApi(c),
+            );
+            client = { destroy: built.release };
+            return built.api;
+          }
+          const sdk = workerKinesisClient(config, credentials);
+          client = sdk;
+          return sdkKinesisApi(sdk);
         },
       },
       release: () => {

@@ -22,6 +22,11 @@ export interface WorkerClientConfig {
   readonly region?: string | undefined;
   readonly endpoint?: string | undefined;
   readonly maxAttempts?: number | undefined;
+  /**
+   * `file:` URL of the user's `workerClientModule`: the worker builds its client with the module's
+   * `createKinesisClient` instead of its own.
+   */
+  readonly clientModule?: string | undefined;
 }
 
 /** Reader settings sent with `start`. */
