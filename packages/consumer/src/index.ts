@@ -12,7 +12,7 @@ export {
   KinesisConsumer,
   type RunOptions,
 } from './consumer.js';
-export { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
+export type { ConsumerEventMap, ConsumerEvents, ConsumerListener } from './events.js';
 export {
   describeError,
   type FailedRecordDocument,
