@@ -17,6 +17,7 @@ import {
   type Logger,
   type OptionKeys,
   prefixLogger,
+  SafeEventEmitter,
   type StateAdapter,
   StateStoreError,
   sleep,
@@ -26,7 +27,7 @@ import { MemoryState } from '@kinesis-ts/state-memory';
 import { type BatchRetrierObserver, retryBatch } from './batch-retrier.js';
 import { boundedKinesisApi } from './bounded-kinesis-api.js';
 import { Coordinator, START_RETRY_BACKOFF, startPositionFor } from './coordinator.js';
-import { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
+import type { ConsumerEventMap, ConsumerEventSink } from './events.js';
 import type { FailureDestination } from './failure-destination.js';
 import {
   type FailurePolicyOptions,
@@ -123,6 +124,11 @@ export interface StartOptions {
 export interface ConsumerStats extends FailureStats {
   /** Records that looked like KPL aggregates and were not (delivered raw). */
   readonly invalidAggregates: number;
+  /**
+   * Records processed by the user's code: handler calls that resolved (their records), records the
+   * iterator moved past. Records retried by a failure policy count once they succeed.
+   */
+  readonly recordsProcessed: number;
 }
 
 const RUN_OPTION_KEYS: OptionKeys<RunOptions> = { failure: true, signal: true };
@@ -160,10 +166,19 @@ const handlerScope = new AsyncLocalStorage<ShardSession>();
  * The constructor validates options and does no I/O. `start()` (called by the iterator and `run()`)
  * starts the state adapter, checks the stream and takes leases. `close()` stops fetching, flushes
  * checkpoints of processed records, releases leases and ends every shard process. Both idempotent.
+ *
+ * A Node `EventEmitter` of {@link ConsumerEvents} (`on`, `once`, `off`, `events.once(consumer, 'lag')`,
+ * `events.on(consumer, 'lag')`), with two differences that keep user code from breaking the consumer:
+ * a listener that throws (or rejects) is logged at error level and the other listeners still run; and
+ * an `error` event without listeners does not throw (non-fatal errors are logged at warn level either
+ * way; fatal errors end iteration / reject `run()`).
  */
-export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
+export class KinesisConsumer
+  extends SafeEventEmitter<ConsumerEventMap>
+  implements AsyncIterable<KinesisRecord>
+{
   readonly #o: ResolvedConsumerOptions;
-  readonly #events: TypedEmitter<ConsumerEvents>;
+  readonly #events: ConsumerEventSink;
   readonly #logger: Logger;
   readonly #state: StateAdapter;
   readonly #ownState: boolean;
@@ -213,17 +228,19 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   /** Held leases whose loss was reported (one `leaseLost` per lease). */
   readonly #lossReported = new WeakSet<HeldLease>();
   #invalidAggregates = 0;
+  #recordsProcessed = 0;
 
   /** @throws ValidationError when an option is invalid. */
   constructor(options: KinesisConsumerOptions) {
+    super();
     this.#o = resolveOptions(options);
     this.#logger = prefixLogger(this.#o.logger, '[kinesis-ts consumer]');
-    this.#events = new TypedEmitter<ConsumerEvents>((error) =>
-      this.#logger.error('event listener threw', { error }),
-    );
-    this.#events.on('invalidAggregate', () => {
-      this.#invalidAggregates += 1;
-    });
+    this.#events = {
+      emit: (event, payload) => {
+        if (event === 'invalidAggregate') this.#invalidAggregates += 1;
+        (this.emit as (event: string, payload: unknown) => boolean)(event, payload);
+      },
+    };
     this.#ownState = this.#o.state === undefined;
     this.#state = this.#o.state ?? new MemoryState({ clock: this.#o.clock });
   }
@@ -267,7 +284,11 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
 
   /** Counters: failure policy (retries, bisections, records sent to the destination, ...) and more. */
   stats(): ConsumerStats {
-    return { ...this.#failureStats, invalidAggregates: this.#invalidAggregates };
+    return {
+      ...this.#failureStats,
+      invalidAggregates: this.#invalidAggregates,
+      recordsProcessed: this.#recordsProcessed,
+    };
   }
 
   /** Process ids of the shard processes (process runner), by shard. */
@@ -278,19 +299,9 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     return out;
   }
 
-  /** Subscribes to an event; returns an unsubscribe function. */
-  on<K extends keyof ConsumerEvents>(event: K, listener: ConsumerListener<K>): () => void {
-    return this.#events.on(event, listener);
-  }
-
-  /** Subscribes to one occurrence of an event. */
-  once<K extends keyof ConsumerEvents>(event: K, listener: ConsumerListener<K>): () => void {
-    return this.#events.once(event, listener);
-  }
-
-  /** Unsubscribes. */
-  off<K extends keyof ConsumerEvents>(event: K, listener: ConsumerListener<K>): void {
-    this.#events.off(event, listener);
+  /** Logs what a listener threw; the other listeners still ran. */
+  protected override listenerFailed(error: unknown, event: string | symbol): void {
+    this.#logger.error('event listener threw', { event: String(event), error });
   }
 
   /**
@@ -700,6 +711,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
     const next = async (): Promise<IteratorResult<KinesisRecord>> => {
       if (claimError !== null) throw claimError;
       if (previous !== null) {
+        this.#recordsProcessed += 1;
         previous.session.processed(previous.record, 1, previous.record.data.byteLength);
         previous = null;
       }
@@ -832,6 +844,7 @@ export class KinesisConsumer implements AsyncIterable<KinesisRecord> {
   #markProcessed(session: ShardSession, records: readonly KinesisRecord[], from: number, to: number): void {
     let bytes = 0;
     for (let i = from; i < to; i++) bytes += records[i]!.data.byteLength;
+    this.#recordsProcessed += to - from;
     session.processed(records[to - 1]!, to - from, bytes);
   }
 

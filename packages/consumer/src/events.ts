@@ -1,5 +1,5 @@
 /**
- * Observability: the consumer's events and the small typed emitter that carries them.
+ * Observability: the consumer's events (the consumer is a typed Node `EventEmitter` of them).
  */
 import type { KinesisTsError } from '@kinesis-ts/core';
 
@@ -57,67 +57,17 @@ export interface ConsumerEvents {
   error: KinesisTsError;
 }
 
+/**
+ * The consumer's events as a Node `EventEmitter` event map: each event has one argument, its payload
+ * (`consumer.on('lag', ({ shardId, millisBehindLatest }) => ...)`, `const [e] = await once(consumer, 'lag')`).
+ */
+export type ConsumerEventMap = { [K in keyof ConsumerEvents]: [payload: ConsumerEvents[K]] };
+
 /** A listener of event `K`. */
 export type ConsumerListener<K extends keyof ConsumerEvents> = (payload: ConsumerEvents[K]) => void;
 
-/**
- * A minimal typed emitter. Listener exceptions are caught and reported to `onListenerError` so a
- * faulty listener never breaks the consumer. Unlike Node's `EventEmitter`, an `error` event without
- * listeners does not throw.
- */
-export class TypedEmitter<E extends object> {
-  readonly #listeners = new Map<keyof E, Set<(payload: never) => void>>();
-  readonly #onListenerError: (error: unknown) => void;
-
-  constructor(onListenerError: (error: unknown) => void = () => {}) {
-    this.#onListenerError = onListenerError;
-  }
-
-  /** Adds a listener; returns a function that removes it. */
-  on<K extends keyof E>(event: K, listener: (payload: E[K]) => void): () => void {
-    let set = this.#listeners.get(event);
-    if (set === undefined) {
-      set = new Set();
-      this.#listeners.set(event, set);
-    }
-    set.add(listener as (payload: never) => void);
-    return () => this.off(event, listener);
-  }
-
-  /** Adds a listener called at most once. */
-  once<K extends keyof E>(event: K, listener: (payload: E[K]) => void): () => void {
-    const off = this.on(event, (payload) => {
-      off();
-      listener(payload);
-    });
-    return off;
-  }
-
-  /** Removes a listener. */
-  off<K extends keyof E>(event: K, listener: (payload: E[K]) => void): void {
-    this.#listeners.get(event)?.delete(listener as (payload: never) => void);
-  }
-
-  /** Number of listeners of `event`. */
-  listenerCount(event: keyof E): number {
-    return this.#listeners.get(event)?.size ?? 0;
-  }
-
-  /** Calls every listener of `event` synchronously. */
-  emit<K extends keyof E>(event: K, payload: E[K]): void {
-    const set = this.#listeners.get(event);
-    if (set === undefined) return;
-    for (const listener of [...set]) {
-      try {
-        (listener as (payload: E[K]) => void)(payload);
-      } catch (error) {
-        this.#onListenerError(error);
-      }
-    }
-  }
-
-  /** Removes every listener. */
-  removeAll(): void {
-    this.#listeners.clear();
-  }
+/** Where the consumer's parts (shard sessions, the failure policy) emit events. Internal. */
+export interface ConsumerEventSink {
+  /** Delivers `payload` to the listeners of `event`; a listener that throws is logged and skipped. */
+  emit<K extends keyof ConsumerEvents>(event: K, payload: ConsumerEvents[K]): void;
 }

@@ -13,7 +13,7 @@ export {
   type RunOptions,
   type StartOptions,
 } from './consumer.js';
-export { type ConsumerEvents, type ConsumerListener, TypedEmitter } from './events.js';
+export type { ConsumerEventMap, ConsumerEvents, ConsumerListener } from './events.js';
 export {
   describeError,
   type FailedRecordDocument,

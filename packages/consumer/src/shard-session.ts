@@ -20,7 +20,7 @@ import {
 } from '@kinesis-ts/core';
 import { unpackRecords } from './batch-codec.js';
 import { Checkpointer } from './checkpointer.js';
-import type { ConsumerEvents, TypedEmitter } from './events.js';
+import type { ConsumerEventSink } from './events.js';
 import type { WorkerFanOutConfig } from './fan-out/fan-out-factory.js';
 import type { HeldLease } from './held-lease.js';
 import type { ResolvedConsumerOptions } from './options.js';
@@ -51,7 +51,7 @@ export interface ShardSessionDeps {
   readonly spec: ShardReadSpec;
   readonly runner: ShardRunner;
   readonly options: ResolvedConsumerOptions;
-  readonly events: TypedEmitter<ConsumerEvents>;
+  readonly events: ConsumerEventSink;
   readonly logger: Logger;
   /**
    * This shard's buffer bound now: the per-shard options, lowered to its share of the instance-wide

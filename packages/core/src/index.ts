@@ -92,6 +92,7 @@ export {
   recordText,
   type UserRecord,
 } from './records.js';
+export { SafeEventEmitter } from './safe-event-emitter.js';
 export type { ConfiguredSdkClientLike, SdkClientLike } from './sdk-client.js';
 export {
   type CreateLeaseOptions,

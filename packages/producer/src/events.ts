@@ -4,7 +4,10 @@
 
 import type { SpoolEvent } from './spool/spool-events.js';
 
-/** Something the producer did; delivered to the `onEvent` option. */
+/**
+ * Something the producer did: emitted as the event named by its `type` (`producer.on('putRecords', e => ...)`)
+ * and passed to the `onEvent` option.
+ */
 export type ProducerEvent =
   | {
       /** A PutRecords request completed (successfully or not). */
@@ -44,6 +47,12 @@ export type ProducerEvent =
       readonly reason: 'interval' | 'unexpectedShard';
     }
   | SpoolEvent;
+
+/**
+ * The producer's events as a Node `EventEmitter` event map: the event named `type` carries the
+ * {@link ProducerEvent} of that type (`const [e] = await once(producer, 'putRecords')`).
+ */
+export type ProducerEventMap = { [E in ProducerEvent as E['type']]: [event: E] };
 
 /** Running totals the producer keeps from its events. */
 export interface ProducerStats {

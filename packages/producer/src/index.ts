@@ -1,6 +1,6 @@
 export type { RecordAck, RecordRejection, RecordSuccess } from './acks.js';
 export { ProducerRecordError, type RecordFailure } from './errors.js';
-export type { ProducerEvent, ProducerStats } from './events.js';
+export type { ProducerEvent, ProducerEventMap, ProducerStats } from './events.js';
 export {
   type KinesisApi,
   type KinesisCallOptions,

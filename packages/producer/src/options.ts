@@ -107,7 +107,11 @@ export interface KinesisProducerOptions {
   clock?: Clock;
   /** Random source for retry jitter (inline runner only; tests). Default `Math.random`. */
   random?: () => number;
-  /** Called for each producer event (requests, retries, throttles, expiries). */
+  /**
+   * Called for each producer event (requests, retries, throttles, expiries, spool): a convenience
+   * equivalent to a listener of every event (`producer.on(type, ...)`), added first. Like a listener,
+   * what it throws is logged and does not stop the producer.
+   */
   onEvent?: (event: ProducerEvent) => void;
   /** On SIGINT/SIGTERM: flush, then re-raise the signal so the process exits as it would have. Default false. */
   handleSignals?: boolean;

@@ -13,13 +13,14 @@ import {
   type OptionKeys,
   parseExplicitHashKey,
   randomPartitionKey,
+  SafeEventEmitter,
   type UserRecord,
   ValidationError,
   validatePartitionKey,
 } from '@kinesis-ts/core';
 import type { RecordAck } from './acks.js';
 import { ProducerRecordError } from './errors.js';
-import type { ProducerEvent, ProducerStats } from './events.js';
+import type { ProducerEvent, ProducerEventMap, ProducerStats } from './events.js';
 import { Fifo } from './fifo.js';
 import { sdkKinesisApi } from './kinesis-api.js';
 import { createKinesisClient } from './kinesis-client.js';
@@ -120,8 +121,13 @@ function toBytes(data: string | Uint8Array): Uint8Array {
 /**
  * Writes records to one Kinesis stream with batching, optional KPL aggregation, retries, per-shard
  * rate limits and a per-record acknowledgement. No I/O happens until the first `put()` or `start()`.
+ *
+ * A Node `EventEmitter` of {@link ProducerEventMap} (`producer.on('putRecords', e => ...)`,
+ * `events.once(producer, 'expired')`, `events.on(producer, 'putRecords')`). A listener that throws (or
+ * rejects) is logged at error level and the other listeners still run; an `error` event without
+ * listeners would not throw (the producer emits none today: failures reject `put()`).
  */
-export class KinesisProducer {
+export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
   readonly #options: KinesisProducerOptions;
   readonly #resolved: ResolvedProducerOptions;
   #runner: Runner | undefined;
@@ -159,6 +165,7 @@ export class KinesisProducer {
 
   /** Validates options (throws {@link ValidationError}); does no I/O. */
   constructor(options: KinesisProducerOptions) {
+    super();
     this.#resolved = resolveProducerOptions(options);
     this.#options = options;
   }
@@ -750,11 +757,19 @@ export class KinesisProducer {
       if (event.timedOut) this.#stats.requestsTimedOut++;
       this.#stats.recordsOutcomeUnknown += event.outcomeUnknown;
     }
-    try {
-      this.#options.onEvent?.(event);
-    } catch (error) {
-      this.#resolved.logger.warn('onEvent hook threw', { error });
-    }
+    const onEvent = this.#options.onEvent;
+    if (onEvent !== undefined)
+      try {
+        onEvent(event);
+      } catch (error) {
+        this.listenerFailed(error, event.type);
+      }
+    (this.emit as (type: string, event: ProducerEvent) => boolean)(event.type, event);
+  }
+
+  /** Logs what a listener (or the `onEvent` hook) threw; the other listeners still ran. */
+  protected override listenerFailed(error: unknown, event: string | symbol): void {
+    this.#resolved.logger.error('event listener threw', { event: String(event), error });
   }
 
   #releaseKeepAlive(): void {

@@ -1,5 +1,5 @@
 /**
- * What the disk spool reports through the producer's `onEvent` hook.
+ * What the disk spool reports through the producer's events (and its `onEvent` hook).
  */
 
 import type { ProducerRecordError } from '../errors.js';
@@ -12,7 +12,7 @@ export interface ReplayedRecordResult {
   readonly subSequenceNumber: number | undefined;
 }
 
-/** A spool event, delivered to the producer's `onEvent` option. */
+/** A spool event, emitted by the producer (and passed to its `onEvent` option). */
 export type SpoolEvent =
   | {
       /** The spool was opened; it held records a previous producer had not seen acknowledged. */
