@@ -18,11 +18,6 @@ const scope = { consumerGroup: 'default', streamName: 's' };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Timers that keep Node alive (real `setInterval`s are not faked here). */
-function refedTimeouts(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-}
-
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
 });
@@ -35,18 +30,47 @@ describe('a started consumer keeps the process alive until close()', () => {
     const fake = new FakeKinesis();
     fill(fake, 1, 0);
     const store = new MemoryStateStore();
-    const before = refedTimeouts();
-    const owner = consumer(fake, { state: new MemoryState({ store }) });
-    const standby = consumer(fake, { state: new MemoryState({ store }) });
-    expect(refedTimeouts()).toBe(before); // constructed, not started
-    await until(owner.start());
-    await until(standby.start());
-    expect(owner.ownedShards).toEqual([SHARD]);
-    expect(standby.ownedShards).toEqual([]); // a standby: nothing to read, and it must stay up
-    expect(refedTimeouts()).toBe(before + 2);
-    await until(owner.close());
-    await until(standby.close());
-    expect(refedTimeouts()).toBe(before);
+    // The handles the consumers create (real intervals: setInterval is not faked here), watched directly
+    // rather than by counting every live timer of the process, which other tests' timers disturb.
+    const created: Array<ReturnType<typeof setInterval>> = [];
+    const cleared = new Set<unknown>();
+    const realSet = globalThis.setInterval;
+    const realClear = globalThis.clearInterval;
+    const set = vi.spyOn(globalThis, 'setInterval').mockImplementation(((
+      ...args: Parameters<typeof setInterval>
+    ) => {
+      const handle = realSet(...args);
+      created.push(handle);
+      return handle;
+    }) as typeof setInterval);
+    const clear = vi.spyOn(globalThis, 'clearInterval').mockImplementation(((
+      handle: Parameters<typeof clearInterval>[0],
+    ) => {
+      cleared.add(handle);
+      realClear(handle);
+    }) as typeof clearInterval);
+    try {
+      const owner = consumer(fake, { state: new MemoryState({ store }) });
+      const standby = consumer(fake, { state: new MemoryState({ store }) });
+      expect(created).toHaveLength(0); // constructed, not started: nothing held
+      await until(owner.start());
+      await until(standby.start());
+      expect(owner.ownedShards).toEqual([SHARD]);
+      expect(standby.ownedShards).toEqual([]); // a standby: nothing to read, and it must stay up
+      expect(created).toHaveLength(2);
+      for (const handle of created) {
+        expect(handle.hasRef()).toBe(true);
+        expect(cleared.has(handle)).toBe(false);
+      }
+      await until(owner.close());
+      expect(cleared.has(created[0]!)).toBe(true);
+      expect(cleared.has(created[1]!)).toBe(false); // the standby is still started
+      await until(standby.close());
+      expect(created.every((handle) => cleared.has(handle))).toBe(true);
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
+    }
   });
 });
 
