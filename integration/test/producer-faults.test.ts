@@ -5,21 +5,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getBackend } from '../src/backend.js';
 import { kinesisClient } from '../src/clients.js';
 import { FaultProxy } from '../src/fault-proxy.js';
+import { seededRandom as seeded } from '../src/seeded-random.js';
 import { createStream, deleteStream } from '../src/streams.js';
 import { partialPutRecordsFailure, readUserRecords } from './producer-helpers.js';
 
 const backend = getBackend();
-
-/** A deterministic PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe(`producer under injected faults (${backend.name}, process runner from dist)`, () => {
   const client: KinesisClient = kinesisClient();

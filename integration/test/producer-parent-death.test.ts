@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend } from '../src/backend.js';
 import { kinesisClient } from '../src/clients.js';
 import { countDeliveries, reportScenario } from '../src/scenario-report.js';
+import { seededRandom as seeded } from '../src/seeded-random.js';
 import { createStream, deleteStream } from '../src/streams.js';
 import { uniqueName } from '../src/unique-name.js';
 import { waitFor } from '../src/wait-for.js';
@@ -29,17 +30,6 @@ const RUNS = Number(process.env.KINESIS_TS_PARENT_DEATH_RUNS ?? 20);
 const RECORDS = 10_000;
 /** The kill lands uniformly in this window after the producer started (ms). */
 const KILL_WINDOW_MS = Number(process.env.KINESIS_TS_PARENT_DEATH_WINDOW_MS ?? 1500);
-
-/** A deterministic PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

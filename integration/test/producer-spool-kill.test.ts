@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,9 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend } from '../src/backend.js';
 import { kinesisClient } from '../src/clients.js';
 import { countDeliveries, reportScenario } from '../src/scenario-report.js';
+import { seededRandom as prng } from '../src/seeded-random.js';
 import { createStream, deleteStream } from '../src/streams.js';
 import { uniqueName } from '../src/unique-name.js';
-import { readUserRecords } from './producer-helpers.js';
+import { pidsWithMarker, readUserRecords } from './producer-helpers.js';
 
 const backend = getBackend();
 const fixture = fileURLToPath(new URL('./producer-spool-kill.fixture.mjs', import.meta.url));
@@ -18,34 +19,6 @@ const fixture = fileURLToPath(new URL('./producer-spool-kill.fixture.mjs', impor
 const soak = process.env.KINESIS_TS_SOAK === '1';
 const KILLS = soak ? 100 : 20;
 const TOTAL = soak ? 100_000 : 20_000;
-
-/** Pids of processes whose environment carries `marker` (Linux /proc; empty elsewhere). */
-function pidsWithMarker(marker: string): number[] {
-  if (!existsSync('/proc')) return [];
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`PRODUCER_TEST_MARKER=${marker}`))
-        pids.push(Number(entry));
-    } catch {
-      // gone or not ours
-    }
-  }
-  return pids;
-}
-
-/** Small seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   readonly child: ChildProcess;
