@@ -18,7 +18,6 @@ import {
   type OptionKeys,
   resolveLogger,
   type SdkClientLike,
-  silentLogger,
   systemClock,
   ValidationError,
 } from '@kinesis-ts/core';
