@@ -1,29 +1,10 @@
-import { deaggregate, effectiveHashKey, hashKeyInRange, MAX_HASH_KEY } from '@kinesis-ts/core';
+import { deaggregate, effectiveHashKey, hashKeyInRange } from '@kinesis-ts/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ProducerEvent } from './events.js';
 import { KinesisProducer, type PutResult } from './producer.js';
 import { FakeKinesis } from './test-support/fake-kinesis.js';
 
 const text = (data: Uint8Array): string => Buffer.from(data).toString('utf8');
-
-/** Splits the fake's single shard in two (the producer's map is stale until it reloads). */
-function split(fake: FakeKinesis): void {
-  const parent = fake.shards[0]!;
-  const mid = MAX_HASH_KEY / 2n;
-  fake.shards = [
-    { ...parent, open: false },
-    {
-      shardId: 'shardId-000000000001',
-      hashKeyRange: { startingHashKey: 0n, endingHashKey: mid },
-      open: true,
-    },
-    {
-      shardId: 'shardId-000000000002',
-      hashKeyRange: { startingHashKey: mid + 1n, endingHashKey: MAX_HASH_KEY },
-      open: true,
-    },
-  ];
-}
 
 /**
  * What a KCL-style consumer reads, per partition key, in order: shards in storage order (parents were
@@ -71,7 +52,7 @@ describe('KinesisProducer: resharding with aggregation', () => {
     const promises: Promise<PutResult>[] = [];
     const rounds = 40;
     for (let n = 0; n < rounds; n++) {
-      if (n === 10) split(fake);
+      if (n === 10) fake.splitFirstShard();
       for (const key of keys) promises.push(producer.put(`${key}:${n}`, { partitionKey: key }));
       await vi.advanceTimersByTimeAsync(3);
     }

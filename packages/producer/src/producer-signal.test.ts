@@ -2,22 +2,10 @@ import { getEventListeners } from 'node:events';
 import { ErrorCode, ValidationError } from '@kinesis-ts/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProducerRecordError } from './errors.js';
-import type { KinesisProducerOptions } from './options.js';
-import { KinesisProducer } from './producer.js';
 import { FakeKinesis } from './test-support/fake-kinesis.js';
+import { inlineProducer as make } from './test-support/inline-producer.js';
 
 const text = (data: Uint8Array): string => Buffer.from(data).toString('utf8');
-
-function make(options: Partial<KinesisProducerOptions> = {}, fake = new FakeKinesis()) {
-  const producer = new KinesisProducer({
-    streamName: 'stream',
-    runner: 'inline',
-    kinesisApi: fake,
-    rateLimit: false,
-    ...options,
-  });
-  return { producer, fake };
-}
 
 /** A gate that holds every PutRecords call until opened. */
 function hold(fake: FakeKinesis): () => void {

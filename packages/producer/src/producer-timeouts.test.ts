@@ -1,23 +1,8 @@
 import { ErrorCode, isKinesisTsError, ValidationError } from '@kinesis-ts/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProducerRecordError } from './errors.js';
-import type { ProducerEvent } from './events.js';
-import type { KinesisProducerOptions } from './options.js';
-import { KinesisProducer } from './producer.js';
 import { FakeKinesis } from './test-support/fake-kinesis.js';
-
-function make(options: Partial<KinesisProducerOptions> = {}, fake = new FakeKinesis()) {
-  const events: ProducerEvent[] = [];
-  const producer = new KinesisProducer({
-    streamName: 'stream',
-    runner: 'inline',
-    kinesisApi: fake,
-    rateLimit: false,
-    onEvent: (e) => events.push(e),
-    ...options,
-  });
-  return { producer, fake, events };
-}
+import { inlineProducer as make } from './test-support/inline-producer.js';
 
 /** Resolves with when (fake ms) and how `promise` settled. */
 function when<T>(promise: Promise<T>) {

@@ -1,26 +1,12 @@
 import { deaggregate, ErrorCode, effectiveHashKey, isKinesisTsError, MAX_HASH_KEY } from '@kinesis-ts/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProducerRecordError } from './errors.js';
-import type { ProducerEvent } from './events.js';
-import type { KinesisProducerOptions } from './options.js';
 import { KinesisProducer, type PutResult } from './producer.js';
 import { FakeKinesis } from './test-support/fake-kinesis.js';
+import { inlineProducer as make } from './test-support/inline-producer.js';
 import { seededRandom } from './test-support/prng.js';
 
 const text = (data: Uint8Array): string => Buffer.from(data).toString('utf8');
-
-function make(options: Partial<KinesisProducerOptions> = {}, fake = new FakeKinesis()) {
-  const events: ProducerEvent[] = [];
-  const producer = new KinesisProducer({
-    streamName: 'stream',
-    runner: 'inline',
-    kinesisApi: fake,
-    rateLimit: false,
-    onEvent: (e) => events.push(e),
-    ...options,
-  });
-  return { producer, fake, events };
-}
 
 /** Records each promise's outcome as it settles. */
 function track<T>(promises: Promise<T>[]) {
@@ -504,21 +490,7 @@ describe('KinesisProducer: aggregation and shard map', () => {
     await settle(producer.put('before'));
     expect(fake.listShardsCalls).toBe(1);
     // Split the only shard in two: the producer's map is now stale.
-    const parent = fake.shards[0]!;
-    const mid = MAX_HASH_KEY / 2n;
-    fake.shards = [
-      { ...parent, open: false },
-      {
-        shardId: 'shardId-000000000001',
-        hashKeyRange: { startingHashKey: 0n, endingHashKey: mid },
-        open: true,
-      },
-      {
-        shardId: 'shardId-000000000002',
-        hashKeyRange: { startingHashKey: mid + 1n, endingHashKey: MAX_HASH_KEY },
-        open: true,
-      },
-    ];
+    fake.splitFirstShard();
     const result = await settle(producer.put('after', { explicitHashKey: MAX_HASH_KEY.toString() }));
     expect(result.shardId).toBe('shardId-000000000002');
     await vi.advanceTimersByTimeAsync(0);
@@ -531,20 +503,7 @@ describe('KinesisProducer: aggregation and shard map', () => {
     const fake = new FakeKinesis({ shards: 1 });
     const { producer } = make({ bufferTime: 0, aggregation: true }, fake);
     await settle(producer.put('warm-up'));
-    const mid = MAX_HASH_KEY / 2n;
-    fake.shards = [
-      { ...fake.shards[0]!, open: false },
-      {
-        shardId: 'shardId-000000000001',
-        hashKeyRange: { startingHashKey: 0n, endingHashKey: mid },
-        open: true,
-      },
-      {
-        shardId: 'shardId-000000000002',
-        hashKeyRange: { startingHashKey: mid + 1n, endingHashKey: MAX_HASH_KEY },
-        open: true,
-      },
-    ];
+    fake.splitFirstShard();
     const payloads = Array.from({ length: 50 }, (_, i) => `r${i}`);
     const results = await settle(Promise.all(payloads.map((p) => producer.put(p))));
     const hashOf = (i: number) => {

@@ -67,6 +67,27 @@ export class FakeKinesis implements KinesisApi {
     this.maxRecordSizeBytes = options.maxRecordSizeBytes;
   }
 
+  /**
+   * Splits the first shard in two (`shardId-000000000001` takes the lower half of the hash space,
+   * `-000000000002` the upper half) and closes it: a producer's shard map is stale until it reloads.
+   */
+  splitFirstShard(): void {
+    const mid = MAX_HASH_KEY / 2n;
+    this.shards = [
+      { ...this.shards[0]!, open: false },
+      {
+        shardId: 'shardId-000000000001',
+        hashKeyRange: { startingHashKey: 0n, endingHashKey: mid },
+        open: true,
+      },
+      {
+        shardId: 'shardId-000000000002',
+        hashKeyRange: { startingHashKey: mid + 1n, endingHashKey: MAX_HASH_KEY },
+        open: true,
+      },
+    ];
+  }
+
   #check(streamName: string): void {
     if (!this.exists || streamName !== this.streamName) {
       throw Object.assign(new Error(`Stream ${streamName} not found`), { name: 'ResourceNotFoundException' });
