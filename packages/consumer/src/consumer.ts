@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
+  abortable,
   assertKnownOptions,
   backoffDelay,
   compareCheckpoints,
@@ -339,28 +340,9 @@ export class KinesisConsumer
 
   /** `start()` with a signal: rejects with its reason when it aborts first, and fails the start-up. */
   #abortableStart(startPromise: Promise<void>, signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        if (this.#startDone) return;
-        // The start-up ends as a failed one does: the consumer closes itself (close() resolves).
-        this.#fail(signal.reason);
-        reject(signal.reason);
-      };
-      if (signal.aborted) {
-        onAbort();
-        return;
-      }
-      signal.addEventListener('abort', onAbort, { once: true });
-      startPromise.then(
-        () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
+    // An abort that wins ends the start-up as a failed one does: the consumer closes itself.
+    return abortable(startPromise, signal, () => {
+      if (!this.#startDone) this.#fail(signal.reason);
     });
   }
 

@@ -6,6 +6,7 @@
 
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
+  abortable,
   assertKnownOptions,
   ErrorCode,
   KinesisTsError,
@@ -553,20 +554,7 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
     }
     if (signal === undefined) return this.#flush();
     if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#flush().then(
-        () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
+    return abortable(this.#flush(), signal);
   }
 
   async #flush(): Promise<void> {
