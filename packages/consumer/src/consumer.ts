@@ -229,6 +229,8 @@ export class KinesisConsumer
   /** Held leases whose loss was reported (one `leaseLost` per lease). */
   readonly #lossReported = new WeakSet<HeldLease>();
   #invalidAggregates = 0;
+  /** The last computed per-shard buffer bound and the shard count it is for. */
+  #limits = { shards: 0, records: 0, bytes: 0 };
   #recordsProcessed = 0;
 
   /** @throws ValidationError when an option is invalid. */
@@ -552,27 +554,35 @@ export class KinesisConsumer
   }
 
   /**
-   * Removes a session from the owned shards. The coordinator keeps the lease (renewing it, and not
-   * re-adopting it) until `dropLease` is set, i.e. after the release was written.
-   */
-  /**
    * One shard's buffer bound: the per-shard options, lowered to the shard's share of the instance-wide
    * budget (at least one record and 64 KiB, so every shard keeps moving).
    */
-  #bufferLimits(): { records: number; bytes: number } {
-    const o = this.#o;
+  #bufferLimits(): { readonly records: number; readonly bytes: number } {
     // Shared by the shards owned now, or as many as the last lease scan planned to own (so the first
-    // shards taken do not fill the whole budget before the others start).
+    // shards taken do not fill the whole budget before the others start). Called per processed record
+    // in iterator mode: the result is kept until the share changes, so nothing is allocated per record.
     const shards = Math.max(1, this.#sessions.size, this.#coordinator?.targetLeases ?? 0);
-    return {
-      records: Math.min(o.maxBufferedRecords, Math.max(1, Math.floor(o.maxInstanceBufferedRecords / shards))),
-      bytes: Math.min(
-        o.maxBufferedBytes,
-        Math.max(64 * 1024, Math.floor(o.maxInstanceBufferedBytes / shards)),
-      ),
-    };
+    if (this.#limits.shards !== shards) {
+      const o = this.#o;
+      this.#limits = {
+        shards,
+        records: Math.min(
+          o.maxBufferedRecords,
+          Math.max(1, Math.floor(o.maxInstanceBufferedRecords / shards)),
+        ),
+        bytes: Math.min(
+          o.maxBufferedBytes,
+          Math.max(64 * 1024, Math.floor(o.maxInstanceBufferedBytes / shards)),
+        ),
+      };
+    }
+    return this.#limits;
   }
 
+  /**
+   * Removes a session from the owned shards. The coordinator keeps the lease (renewing it, and not
+   * re-adopting it) until `dropLease` is set, i.e. after the release was written.
+   */
   #forget(session: ShardSession, dropLease = true): void {
     if (this.#sessions.get(session.shardId) === session) this.#sessions.delete(session.shardId);
     if (dropLease) this.#coordinator?.drop(session.shardId, session.held);
