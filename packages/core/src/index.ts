@@ -17,6 +17,17 @@ export {
   type BuiltAggregate,
 } from './aggregation-builder.js';
 export { type BackoffJitter, type BackoffPolicy, backoffCeiling, backoffDelay } from './backoff.js';
+export {
+  atTimestampCheckpoint,
+  type CheckpointPosition,
+  checkpointPosition,
+  formatCheckpoint,
+  isRecordCheckpoint,
+  isSentinelSequenceNumber,
+  LATEST_CHECKPOINT,
+  SENTINEL_SEQUENCE_NUMBER_PATTERN,
+  TRIM_HORIZON_CHECKPOINT,
+} from './checkpoint-position.js';
 export { childExecArgv, type ParentWarningSettings } from './child-exec-argv.js';
 export { type Clock, ManualClock, sleep, systemClock, type TimerHandle } from './clock.js';
 export { type DeadlineOptions, withDeadline } from './deadline.js';

@@ -50,17 +50,25 @@ export function recordJson<T = unknown>(record: Pick<KinesisRecord, 'data'>): T 
   return JSON.parse(recordText(record)) as T;
 }
 
-/** A position in a shard: the unit checkpoints are written in. */
+/**
+ * A position in a shard: the unit checkpoints are written in. Usually a record's; a rewind may also
+ * store `TRIM_HORIZON`, `LATEST` or a timestamp (see `checkpointPosition`).
+ */
 export interface Checkpoint {
-  /** Sequence number of the Kinesis record. */
+  /**
+   * Sequence number of the Kinesis record, or a sentinel (`TRIM_HORIZON`, `LATEST`,
+   * `AT_TIMESTAMP:<epoch ms>`) for a position that is not a record.
+   */
   readonly sequenceNumber: string;
   /** Sub-sequence number inside a KPL aggregate (`0` for plain records). */
   readonly subSequenceNumber: number;
 }
 
 /**
- * Compares two shard positions: negative when `a` comes before `b`, 0 when equal, positive after.
- * Sequence numbers are compared numerically (they are decimal strings of up to 128 bits).
+ * Compares two records' positions: negative when `a` comes before `b`, 0 when equal, positive after.
+ * Sequence numbers are compared numerically (they are decimal strings of up to 128 bits). Sentinel
+ * checkpoints (`TRIM_HORIZON`, ...) are not records: check `isRecordCheckpoint` first.
+ * @throws SyntaxError when a sequence number is not decimal.
  */
 export function compareCheckpoints(a: Checkpoint, b: Checkpoint): number {
   if (a.sequenceNumber !== b.sequenceNumber) {

@@ -4,6 +4,7 @@
  * `INVALID_ARGUMENT` and the offending value in `context`; call them inside an `async` method so the
  * caller gets a rejection, never a synchronous throw.
  */
+import { isSentinelSequenceNumber } from './checkpoint-position.js';
 import { ErrorCode, ValidationError } from './errors.js';
 import type { Checkpoint } from './records.js';
 import type { LeaseFence, LeaseScope } from './state.js';
@@ -87,7 +88,9 @@ export function validateHandoffRequest(fence: LeaseFence, requester: unknown): a
 
 /**
  * A checkpoint is an object with a `sequenceNumber` matching {@link SEQUENCE_NUMBER_PATTERN} and a
- * `subSequenceNumber` that is a safe integer >= 0.
+ * `subSequenceNumber` that is a safe integer >= 0, or a position that is not a record: a sentinel
+ * `sequenceNumber` (`TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP:<epoch ms>`, see checkpoint-position.ts)
+ * with a `subSequenceNumber` of 0.
  */
 export function validateCheckpoint(
   checkpoint: unknown,
@@ -96,10 +99,17 @@ export function validateCheckpoint(
   if (!isObject(checkpoint))
     throw invalid(`${name} must be an object { sequenceNumber, subSequenceNumber }`, { [name]: checkpoint });
   const { sequenceNumber, subSequenceNumber } = checkpoint;
-  if (typeof sequenceNumber !== 'string' || !SEQUENCE_NUMBER_PATTERN.test(sequenceNumber)) {
+  const sentinel = typeof sequenceNumber === 'string' && isSentinelSequenceNumber(sequenceNumber);
+  if (typeof sequenceNumber !== 'string' || !(sentinel || SEQUENCE_NUMBER_PATTERN.test(sequenceNumber))) {
     throw invalid(
-      `${name}.sequenceNumber must be a decimal string of 1 to 129 digits without a leading zero, got ${JSON.stringify(sequenceNumber)}`,
+      `${name}.sequenceNumber must be a decimal string of 1 to 129 digits without a leading zero, or TRIM_HORIZON, LATEST or AT_TIMESTAMP:<epoch ms>; got ${JSON.stringify(sequenceNumber)}`,
       { sequenceNumber },
+    );
+  }
+  if (sentinel && subSequenceNumber !== 0) {
+    throw invalid(
+      `${name}.subSequenceNumber must be 0 with the position ${sequenceNumber}, got ${String(subSequenceNumber)}`,
+      { sequenceNumber, subSequenceNumber },
     );
   }
   if (

@@ -49,9 +49,10 @@
  * - `newOwner` (`takeLease`) or `requester` (`requestHandoff`) is not a non-empty string, or the
  *   `requester` equals `fence.owner` (an owner never hands a lease to itself);
  * - a checkpoint (`checkpoint`, and `markShardEnded`'s `finalCheckpoint` when given) is not an
- *   object, its `sequenceNumber` is not a decimal string as Kinesis writes it (`0`, or 1 to 129
- *   digits without a leading zero: `SEQUENCE_NUMBER_PATTERN`), or its `subSequenceNumber` is not a
- *   safe integer >= 0;
+ *   object, its `sequenceNumber` is neither a decimal string as Kinesis writes it (`0`, or 1 to 129
+ *   digits without a leading zero: `SEQUENCE_NUMBER_PATTERN`) nor a sentinel position (`TRIM_HORIZON`,
+ *   `LATEST`, `AT_TIMESTAMP:<epoch ms>`: `SENTINEL_SEQUENCE_NUMBER_PATTERN`), its `subSequenceNumber`
+ *   is not a safe integer >= 0, or it is not 0 with a sentinel;
  * - `parentShardIds` (`createLease`) is not an array, has more than 2 entries, an entry that is not
  *   a non-empty string, the same parent twice, or the shard itself.
  * Argument errors are the caller's bugs, so they win over fencing outcomes (a bad counter on a
@@ -60,6 +61,13 @@
  * arguments). `core` exports the checks (`validateLeaseScope`, `validateShardId`,
  * `validateLeaseFence`, `validateOwnerName`, `validateHandoffRequest`, `validateCheckpoint`,
  * `validateParentShardIds`) for adapters to call.
+ *
+ * ## Checkpoints
+ * A checkpoint is a record's position (`sequenceNumber` and `subSequenceNumber`), or a position no
+ * record marks, written by an operator's rewind: `TRIM_HORIZON`, `LATEST` or `AT_TIMESTAMP:<epoch ms>`
+ * in `sequenceNumber`, with `subSequenceNumber` 0 (see `checkpoint-position.ts`). Adapters store and
+ * return both kinds exactly as given, and never compare them: the sequence number is an opaque
+ * string to the store (a numeric column would lose both 128-bit precision and the sentinels).
  *
  * ## Lifecycle
  * Constructors do no I/O. `start()` checks the store (and may fail with a typed

@@ -2,6 +2,7 @@ import {
   type Checkpoint,
   type CreateLeaseOptions,
   ErrorCode,
+  isSentinelSequenceNumber,
   type LeaseFence,
   type LeaseScope,
   SEQUENCE_NUMBER_PATTERN,
@@ -43,26 +44,34 @@ export function validateFence(fence: LeaseFence): void {
   }
 }
 
-/** `0`, or 1 to 129 digits without a leading zero (the Kinesis API's pattern). */
-const SEQUENCE_NUMBER = SEQUENCE_NUMBER_PATTERN;
-
-/** A checkpoint is a decimal sequence number and a non-negative integer sub-sequence number. */
+/**
+ * A checkpoint is a decimal sequence number (`0`, or 1 to 129 digits without a leading zero, the
+ * Kinesis API's pattern) and a non-negative integer sub-sequence number, or a sentinel position
+ * (`TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP:<epoch ms>`) with sub-sequence number 0.
+ */
 export function validateCheckpoint(checkpoint: Checkpoint): void {
   if (typeof checkpoint !== 'object' || checkpoint === null) {
     throw invalid('checkpoint must be an object', { checkpoint });
   }
-  if (typeof checkpoint.sequenceNumber !== 'string' || !SEQUENCE_NUMBER.test(checkpoint.sequenceNumber)) {
+  const { sequenceNumber, subSequenceNumber } = checkpoint;
+  const sentinel = typeof sequenceNumber === 'string' && isSentinelSequenceNumber(sequenceNumber);
+  if (typeof sequenceNumber !== 'string' || !(sentinel || SEQUENCE_NUMBER_PATTERN.test(sequenceNumber))) {
     throw invalid(
-      'checkpoint.sequenceNumber must be a decimal string of 1 to 129 digits without a leading zero',
-      {
-        sequenceNumber: checkpoint.sequenceNumber,
-      },
+      'checkpoint.sequenceNumber must be a decimal string of 1 to 129 digits without a leading zero, or TRIM_HORIZON, LATEST or AT_TIMESTAMP:<epoch ms>',
+      { sequenceNumber },
     );
   }
-  if (!Number.isSafeInteger(checkpoint.subSequenceNumber) || checkpoint.subSequenceNumber < 0) {
-    throw invalid('checkpoint.subSequenceNumber must be a non-negative integer', {
-      subSequenceNumber: checkpoint.subSequenceNumber,
-    });
+  if (
+    !Number.isSafeInteger(subSequenceNumber) ||
+    subSequenceNumber < 0 ||
+    (sentinel && subSequenceNumber !== 0)
+  ) {
+    throw invalid(
+      sentinel
+        ? `checkpoint.subSequenceNumber must be 0 with the position ${sequenceNumber}`
+        : 'checkpoint.subSequenceNumber must be a non-negative integer',
+      { subSequenceNumber },
+    );
   }
 }
 

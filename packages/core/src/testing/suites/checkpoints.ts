@@ -1,4 +1,9 @@
 import { expect } from 'vitest';
+import {
+  atTimestampCheckpoint,
+  LATEST_CHECKPOINT,
+  TRIM_HORIZON_CHECKPOINT,
+} from '../../checkpoint-position.js';
 import { mustGetLease, snapshot } from '../assertions.js';
 import type { ResolvedConformanceOptions } from '../conformance-options.js';
 import { fenceOf, seedLease } from '../fixtures.js';
@@ -54,6 +59,36 @@ export function checkpointTests(test: ConformanceTest, _options: ResolvedConform
       expect(await reader.getCheckpoint(scope, shardId)).toEqual(position);
       expect((await mustGetLease(reader, scope, shardId)).checkpoint).toEqual(position);
     }
+  });
+
+  test('positions that are not a record (TRIM_HORIZON, LATEST, AT_TIMESTAMP) are stored exactly, and a record replaces them', async (h) => {
+    const writer = await h.started();
+    const reader = await h.started();
+    const scope = randomScope();
+    const shardId = shardIdOf(3);
+    let lease = await seedLease(writer, scope, shardId, {
+      owner: 'owner-a',
+      checkpoint: { sequenceNumber: SEQUENCE_56, subSequenceNumber: 2 },
+    });
+    for (const position of [
+      TRIM_HORIZON_CHECKPOINT,
+      LATEST_CHECKPOINT,
+      atTimestampCheckpoint(Date.UTC(2026, 10, 29, 17, 0, 0, 123)),
+      atTimestampCheckpoint(0),
+      { sequenceNumber: SEQUENCE_56, subSequenceNumber: 1 },
+      TRIM_HORIZON_CHECKPOINT,
+    ]) {
+      lease = await writer.checkpoint(scope, shardId, fenceOf(lease), position);
+      expect(lease.checkpoint).toEqual(position);
+      expect(await reader.getCheckpoint(scope, shardId)).toEqual(position);
+      expect((await mustGetLease(reader, scope, shardId)).checkpoint).toEqual(position);
+    }
+    // As the CLI's rewind leaves it: released, with the sentinel, readable by a fresh instance.
+    await writer.releaseLease(scope, shardId, fenceOf(lease));
+    await writer.close();
+    const fresh = await h.started();
+    expect(await fresh.getCheckpoint(scope, shardId)).toEqual(TRIM_HORIZON_CHECKPOINT);
+    expect((await mustGetLease(fresh, scope, shardId)).owner).toBeNull();
   });
 
   test('SHARD_END: ended, the final checkpoint and the parents survive a fresh instance', async (h) => {

@@ -176,6 +176,38 @@ const CASES: ReadonlyArray<readonly [string, (s: Seeded) => Promise<unknown>]> =
       }),
   ],
   [
+    'checkpoint with a lower-case sentinel',
+    (s) =>
+      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
+        sequenceNumber: 'trim_horizon',
+        subSequenceNumber: 0,
+      }),
+  ],
+  [
+    'checkpoint with a sentinel and a subSequenceNumber other than 0',
+    (s) =>
+      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
+        sequenceNumber: 'LATEST',
+        subSequenceNumber: 2,
+      }),
+  ],
+  [
+    'checkpoint with AT_TIMESTAMP and no time',
+    (s) =>
+      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
+        sequenceNumber: 'AT_TIMESTAMP:',
+        subSequenceNumber: 0,
+      }),
+  ],
+  [
+    'checkpoint with AT_TIMESTAMP and an ISO time instead of epoch milliseconds',
+    (s) =>
+      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
+        sequenceNumber: 'AT_TIMESTAMP:2026-11-29T17:00:00Z',
+        subSequenceNumber: 0,
+      }),
+  ],
+  [
     'checkpoint with a null checkpoint',
     (s) => s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, bad(null)),
   ],
