@@ -1,6 +1,6 @@
 import { type Lease, LeaseExpiryTracker, ManualClock } from '@kinesis-ts/core';
 import { describe, expect, it } from 'vitest';
-import { buildLeaseView, formatCheckpoint, formatDuration } from './lease-view.js';
+import { buildLeaseView, formatDuration } from './lease-view.js';
 
 const scope = { consumerGroup: 'g', streamName: 's' };
 
@@ -85,8 +85,7 @@ describe('buildLeaseView', () => {
     expect(view.active).toBe(1);
     expect(view.unowned).toBe(1);
     expect(view.instances).toEqual([]);
-    expect(formatCheckpoint(view.leases[0]?.checkpoint ?? null)).toBe('42/1');
-    expect(formatCheckpoint(null)).toBe('-');
+    expect(view.leases[0]?.checkpoint).toEqual({ sequenceNumber: '42', subSequenceNumber: 1 });
   });
 });
 

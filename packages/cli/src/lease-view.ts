@@ -131,8 +131,3 @@ export function formatDuration(ms: number): string {
   const minutes = Math.floor(seconds / 60);
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
-
-/** A checkpoint as `sequenceNumber/subSequenceNumber` (`-` when none). */
-export function formatCheckpoint(checkpoint: LeaseRow['checkpoint']): string {
-  return checkpoint === null ? '-' : `${checkpoint.sequenceNumber}/${checkpoint.subSequenceNumber}`;
-}

@@ -4,7 +4,7 @@
  * time of the oldest unread record, and Kinesis' `MillisBehindLatest`.
  */
 import type { _Record, GetRecordsCommandOutput, GetShardIteratorCommandInput } from '@aws-sdk/client-kinesis';
-import { type Checkpoint, deaggregate } from '@kinesis-ts/core';
+import { type Checkpoint, type CheckpointPosition, checkpointPosition, deaggregate } from '@kinesis-ts/core';
 
 /** The two Kinesis calls a lag probe needs. */
 export interface LagProbeApi {
@@ -19,7 +19,7 @@ export interface LagProbeApi {
 export interface ShardLag {
   /** `MillisBehindLatest` of the read at the checkpoint (`null`: not reported). */
   readonly millisBehindLatest: number | null;
-  /** When Kinesis accepted the checkpointed record (`null`: it is no longer in the stream). */
+  /** When Kinesis accepted the checkpointed record (`null`: it is no longer in the stream, or the checkpoint is a position set by `rewind --to`). */
   readonly checkpointArrival: Date | null;
   /** Arrival time of the first record after the checkpoint (`null`: nothing unread). */
   readonly oldestUnreadArrival: Date | null;
@@ -40,13 +40,61 @@ export function userRecordCount(record: _Record, shardId: string): number {
   }).length;
 }
 
-/** Probes one shard's lag at `checkpoint` (two calls: GetShardIterator, GetRecords with Limit 2). */
+/**
+ * Probes a checkpoint that is not a record (set by `rewind --to`): nothing is read at `LATEST` (the
+ * group will read what is put after it takes the lease: nothing unread); at `TRIM_HORIZON` or a time,
+ * the first record there is the oldest unread one.
+ */
+async function probeSentinel(
+  api: LagProbeApi,
+  streamName: string,
+  shardId: string,
+  position: Exclude<CheckpointPosition, { type: 'AFTER' }>,
+): Promise<ShardLag> {
+  const nothingUnread = (millisBehindLatest: number | null): ShardLag => ({
+    millisBehindLatest,
+    checkpointArrival: null,
+    oldestUnreadArrival: null,
+    caughtUp: true,
+    checkpointTrimmed: false,
+  });
+  if (position.type === 'LATEST') return nothingUnread(0);
+  const { ShardIterator } = await api.getShardIterator(
+    position.type === 'TRIM_HORIZON'
+      ? { StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }
+      : {
+          StreamName: streamName,
+          ShardId: shardId,
+          ShardIteratorType: 'AT_TIMESTAMP',
+          Timestamp: new Date(position.timestamp),
+        },
+  );
+  if (ShardIterator === undefined) return nothingUnread(null);
+  const output = await api.getRecords({ ShardIterator, Limit: 1 });
+  const first = output.Records?.[0];
+  if (first === undefined) return nothingUnread(output.MillisBehindLatest ?? null);
+  return {
+    millisBehindLatest: output.MillisBehindLatest ?? null,
+    checkpointArrival: null,
+    oldestUnreadArrival: first.ApproximateArrivalTimestamp ?? null,
+    caughtUp: false,
+    checkpointTrimmed: false,
+  };
+}
+
+/**
+ * Probes one shard's lag at `checkpoint` (two calls: GetShardIterator, GetRecords with Limit 2). A
+ * checkpoint set by `rewind --to` is read at its position (`TRIM_HORIZON`, `AT_TIMESTAMP`; none for
+ * `LATEST`), never compared as a number.
+ */
 export async function probeShardLag(
   api: LagProbeApi,
   streamName: string,
   shardId: string,
   checkpoint: Checkpoint,
 ): Promise<ShardLag> {
+  const position = checkpointPosition(checkpoint);
+  if (position.type !== 'AFTER') return probeSentinel(api, streamName, shardId, position);
   const { ShardIterator } = await api.getShardIterator({
     StreamName: streamName,
     ShardId: shardId,

@@ -3,13 +3,13 @@
  * worst of its shards.
  */
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
-import type { Lease } from '@kinesis-ts/core';
+import { formatCheckpoint, isRecordCheckpoint, type Lease } from '@kinesis-ts/core';
 import { createKinesis } from '../aws-settings.js';
 import { ExitCode } from '../cli-error.js';
 import type { CommandContext } from '../command-context.js';
 import type { CommandSpec } from '../command-spec.js';
 import { explainError } from '../explain-error.js';
-import { formatCheckpoint, formatDuration } from '../lease-view.js';
+import { formatDuration } from '../lease-view.js';
 import { flag, integerOption } from '../option-values.js';
 import type { Output } from '../output.js';
 import { type LagProbeApi, probeShardLag } from '../shard-lag.js';
@@ -26,8 +26,19 @@ export interface LagRow {
   readonly shardId: string;
   readonly owner: string | null;
   readonly checkpoint: { readonly sequenceNumber: string; readonly subSequenceNumber: number } | null;
-  /** `ended`: read to its end; `no-checkpoint`: nothing checkpointed yet; `error`: the probe failed. */
-  readonly status: 'caught-up' | 'behind' | 'ended' | 'no-checkpoint' | 'checkpoint-trimmed' | 'error';
+  /**
+   * `ended`: read to its end; `no-checkpoint`: nothing checkpointed yet; `rewound`: the checkpoint is a
+   * position set by `rewind --to` (TRIM_HORIZON, LATEST, AT_TIMESTAMP) that no instance has read from
+   * yet (the figures are of a read at that position; LATEST: nothing unread); `error`: the probe failed.
+   */
+  readonly status:
+    | 'caught-up'
+    | 'behind'
+    | 'ended'
+    | 'no-checkpoint'
+    | 'rewound'
+    | 'checkpoint-trimmed'
+    | 'error';
   readonly millisBehindLatest: number | null;
   /** Age of the oldest record after the checkpoint, ms (`0` when caught up, `null` when unknown). */
   readonly oldestUnreadAgeMs: number | null;
@@ -76,7 +87,13 @@ async function lagRow(
     const lag = await probeShardLag(api, streamName, lease.shardId, lease.checkpoint);
     return {
       ...base,
-      status: lag.checkpointTrimmed ? 'checkpoint-trimmed' : lag.caughtUp ? 'caught-up' : 'behind',
+      status: !isRecordCheckpoint(lease.checkpoint)
+        ? 'rewound'
+        : lag.checkpointTrimmed
+          ? 'checkpoint-trimmed'
+          : lag.caughtUp
+            ? 'caught-up'
+            : 'behind',
       millisBehindLatest: lag.millisBehindLatest,
       oldestUnreadAgeMs:
         lag.oldestUnreadArrival === null ? 0 : Math.max(0, now() - lag.oldestUnreadArrival.getTime()),
@@ -144,7 +161,9 @@ function printLag(out: Output, report: LagReport): void {
         ? out.style('red', `error: ${row.error ?? ''}`)
         : row.status === 'behind' || row.status === 'checkpoint-trimmed'
           ? out.style('yellow', row.status)
-          : row.status,
+          : row.status === 'rewound'
+            ? out.style('yellow', `rewound to ${formatCheckpoint(row.checkpoint)}`)
+            : row.status,
       ms(row.millisBehindLatest),
       ms(row.oldestUnreadAgeMs),
       row.checkpointArrival ?? '-',
@@ -197,7 +216,11 @@ async function run({ args, values, aws, out, signal, cwd }: CommandContext): Pro
       shards: rows,
       instances: lagInstances(rows),
       caughtUp: rows.every(
-        (r) => r.status === 'caught-up' || r.status === 'ended' || r.status === 'no-checkpoint',
+        (r) =>
+          r.status === 'caught-up' ||
+          r.status === 'ended' ||
+          r.status === 'no-checkpoint' ||
+          (r.status === 'rewound' && r.oldestUnreadAgeMs === 0),
       ),
     };
   };
@@ -246,7 +269,10 @@ Per shard one read at the checkpointed record (GetShardIterator + GetRecords, Li
   OLDEST UNREAD      age of the first record after the checkpoint (0 when caught up)
   CHECKPOINTED RECORD ARRIVED   when Kinesis accepted the checkpointed record
 A checkpoint inside a KPL aggregate with user records after it counts as behind. A shard without a
-checkpoint shows no-checkpoint (its consumer starts at its initialPosition). Exit 1 when a probe failed.
+checkpoint shows no-checkpoint (its consumer starts at its initialPosition). A checkpoint set by
+\`rewind --to\` that no instance has read from yet shows "rewound to TRIM_HORIZON" (or LATEST, or
+AT_TIMESTAMP <time>): read at that position, OLDEST UNREAD is the first record there; LATEST has nothing
+unread (0). The group counts as caught up only when such shards have nothing unread. Exit 1 when a probe failed.
 Note: the emulator kinesalite always reports MillisBehindLatest 0 for open shards; OLDEST UNREAD does not
 depend on it. The command only reads: no lease or checkpoint is touched.
 

@@ -2,11 +2,11 @@
  * `leases <stream>`: a consumer group's lease table as the state adapter holds it, which instance
  * holds what, and which leases look expired while the command watched.
  */
-import { type Lease, LeaseExpiryTracker } from '@kinesis-ts/core';
+import { formatCheckpoint, type Lease, LeaseExpiryTracker } from '@kinesis-ts/core';
 import { ExitCode } from '../cli-error.js';
 import type { CommandContext } from '../command-context.js';
 import type { CommandSpec } from '../command-spec.js';
-import { buildLeaseView, formatCheckpoint, formatDuration, type LeaseView } from '../lease-view.js';
+import { buildLeaseView, formatDuration, type LeaseView } from '../lease-view.js';
 import { flag, integerOption } from '../option-values.js';
 import type { Output } from '../output.js';
 import { openState, STATE_OPTIONS } from '../state-source.js';

@@ -39,13 +39,13 @@ export type TailStart =
   | { readonly type: 'AT_TIMESTAMP'; readonly timestamp: Date }
   | { readonly type: 'AFTER'; readonly sequenceNumber: string; readonly subSequenceNumber: number | null };
 
-/** Parses `--at`: an ISO 8601 time, or epoch milliseconds. */
-export function parseTimestamp(raw: string): Date {
+/** Parses a time option (`--at`, rewind's `--to`): an ISO 8601 time, or epoch milliseconds. */
+export function parseTimestamp(raw: string, option = '--at', command = NAME): Date {
   const date = /^\d+$/.test(raw) ? new Date(Number(raw)) : new Date(raw);
   if (Number.isNaN(date.getTime())) {
     throw new CliUsageError(
-      `--at must be an ISO 8601 time (2026-11-29T17:00:00Z) or epoch milliseconds, got ${JSON.stringify(raw)}`,
-      NAME,
+      `${option} must be an ISO 8601 time (2026-11-29T17:00:00Z) or epoch milliseconds, got ${JSON.stringify(raw)}`,
+      command,
     );
   }
   return date;
