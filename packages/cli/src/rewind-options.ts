@@ -94,6 +94,9 @@ export function parseRewindOptions(values: OptionValues, now: number): RewindOpt
       NAME,
     );
   }
+  if (after !== undefined && shardId === undefined) {
+    throw new CliUsageError('--after needs --shard: a sequence number belongs to one shard', NAME);
+  }
   if (shardId !== undefined && all) {
     throw new CliUsageError('give either --shard <shardId> or --all, not both', NAME);
   }
@@ -106,9 +109,6 @@ export function parseRewindOptions(values: OptionValues, now: number): RewindOpt
   if (shardId === '') throw new CliUsageError('--shard needs a shard id', NAME);
   let target: RewindTarget;
   if (after !== undefined) {
-    if (shardId === undefined) {
-      throw new CliUsageError('--after needs --shard: a sequence number belongs to one shard', NAME);
-    }
     const parsed = parseAfter(after, NAME);
     target = {
       type: 'AFTER',

@@ -162,7 +162,7 @@ async function acquire(c: RewindShardContext, initial: Lease): Promise<Acquired>
         return {
           outcome: 'refused',
           reason:
-            `held by a live instance (${lease.owner}, counter ${watched.leaseCounter} -> ${lease.leaseCounter}): ` +
+            `${shardId} is held by a live instance (${lease.owner}, counter ${watched.leaseCounter} -> ${lease.leaseCounter}): ` +
             'the CLI never takes a lease from a live owner. Stop the group (close() releases its leases) or pass --handoff, and run rewind again',
         };
       }

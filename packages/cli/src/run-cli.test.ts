@@ -75,10 +75,15 @@ describe('runCli', () => {
 
   it('rewind needs --shard and a well-formed --after before touching anything', async () => {
     const noShard = io();
-    expect(await runCli(['rewind', 's', '-g', 'g', '-t', 'tbl', '--after', '1'], noShard.io)).toBe(
+    expect(await runCli(['rewind', 's', '-g', 'g', '-t', 'tbl', '--after', '1', '--all'], noShard.io)).toBe(
       ExitCode.USAGE,
     );
-    expect(noShard.err()).toContain('--shard is required: a checkpoint belongs to one shard');
+    expect(noShard.err()).toContain('--after needs --shard: a sequence number belongs to one shard');
+    const badTo = io();
+    expect(await runCli(['rewind', 's', '-g', 'g', '-t', 'tbl', '--all', '--to', 'soon'], badTo.io)).toBe(
+      ExitCode.USAGE,
+    );
+    expect(badTo.err()).toContain('--to must be trim-horizon, latest, an ISO 8601 time');
     const badAfter = io();
     expect(
       await runCli(['rewind', 's', '-g', 'g', '-t', 'tbl', '--shard', 'x', '--after', '12/x'], badAfter.io),

@@ -1,5 +1,10 @@
 import type { _Record } from '@aws-sdk/client-kinesis';
-import { encodeAggregate } from '@kinesis-ts/core';
+import {
+  atTimestampCheckpoint,
+  encodeAggregate,
+  LATEST_CHECKPOINT,
+  TRIM_HORIZON_CHECKPOINT,
+} from '@kinesis-ts/core';
 import { describe, expect, it } from 'vitest';
 import { type LagProbeApi, probeShardLag } from './shard-lag.js';
 
@@ -78,5 +83,44 @@ describe('probeShardLag', () => {
       checkpointArrival: null,
       oldestUnreadArrival: t1,
     });
+  });
+
+  it('reads a TRIM_HORIZON checkpoint at TRIM_HORIZON: the first record there is the oldest unread', async () => {
+    const { api, calls } = fakeApi([record('100', t0), record('101', t1)], 5000);
+    expect(await probeShardLag(api, 's', 'shardId-0', TRIM_HORIZON_CHECKPOINT)).toEqual({
+      millisBehindLatest: 5000,
+      checkpointArrival: null,
+      oldestUnreadArrival: t0,
+      caughtUp: false,
+      checkpointTrimmed: false,
+    });
+    expect(calls).toEqual([
+      { StreamName: 's', ShardId: 'shardId-0', ShardIteratorType: 'TRIM_HORIZON' },
+      { ShardIterator: 'it-1', Limit: 1 },
+    ]);
+    const empty = fakeApi([]);
+    expect((await probeShardLag(empty.api, 's', 'shardId-0', TRIM_HORIZON_CHECKPOINT)).caughtUp).toBe(true);
+  });
+
+  it('reads an AT_TIMESTAMP checkpoint at its time, and nothing for LATEST', async () => {
+    const { api, calls } = fakeApi([record('101', t1)]);
+    const lag = await probeShardLag(api, 's', 'shardId-0', atTimestampCheckpoint(t0));
+    expect(lag.oldestUnreadArrival).toEqual(t1);
+    expect(lag.caughtUp).toBe(false);
+    expect(calls[0]).toEqual({
+      StreamName: 's',
+      ShardId: 'shardId-0',
+      ShardIteratorType: 'AT_TIMESTAMP',
+      Timestamp: t0,
+    });
+    const latest = fakeApi([record('101', t1)]);
+    expect(await probeShardLag(latest.api, 's', 'shardId-0', LATEST_CHECKPOINT)).toEqual({
+      millisBehindLatest: 0,
+      checkpointArrival: null,
+      oldestUnreadArrival: null,
+      caughtUp: true,
+      checkpointTrimmed: false,
+    });
+    expect(latest.calls).toEqual([]);
   });
 });
