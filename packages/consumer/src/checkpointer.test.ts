@@ -1,4 +1,10 @@
-import { type Checkpoint, LeaseLostError, type LeaseScope, systemClock } from '@kinesis-ts/core';
+import {
+  type Checkpoint,
+  LeaseLostError,
+  type LeaseScope,
+  systemClock,
+  TRIM_HORIZON_CHECKPOINT,
+} from '@kinesis-ts/core';
 import { MemoryState } from '@kinesis-ts/state-memory';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Checkpointer } from './checkpointer.js';
@@ -7,11 +13,12 @@ import { HeldLease } from './held-lease.js';
 const scope: LeaseScope = { consumerGroup: 'g', streamName: 's' };
 const at = (n: number, sub = 0): Checkpoint => ({ sequenceNumber: String(1000 + n), subSequenceNumber: sub });
 
-async function setup(records = 3, ms = 1000) {
+async function setup(records = 3, ms = 1000, stored?: Checkpoint) {
   const state = new MemoryState();
   await state.start();
   await state.createLease(scope, 'shard-1');
-  const taken = await state.takeLease(scope, 'shard-1', { owner: null, leaseCounter: 0 }, 'me');
+  let taken = await state.takeLease(scope, 'shard-1', { owner: null, leaseCounter: 0 }, 'me');
+  if (stored !== undefined) taken = await state.checkpoint(scope, 'shard-1', taken, stored);
   const held = new HeldLease({
     state,
     scope,
@@ -51,6 +58,23 @@ describe('Checkpointer', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(written).toEqual([at(3)]);
     expect(await state.getCheckpoint(scope, 'shard-1')).toEqual(at(3));
+  });
+
+  it('takes a sentinel an operator stored (TRIM_HORIZON) as nothing processed: keeps it until the first record replaces it', async () => {
+    const { checkpointer, written, state } = await setup(100, 1000, TRIM_HORIZON_CHECKPOINT);
+    expect(checkpointer.written).toBeNull();
+    expect(checkpointer.processed).toBeNull();
+    await checkpointer.flush();
+    expect(written).toEqual([]);
+    expect(await state.getCheckpoint(scope, 'shard-1')).toEqual(TRIM_HORIZON_CHECKPOINT);
+    // Any record, even one whose sequence number is below every other, replaces the sentinel.
+    checkpointer.markProcessed({ sequenceNumber: '0', subSequenceNumber: 0 });
+    await checkpointer.flush();
+    expect(written).toEqual([{ sequenceNumber: '0', subSequenceNumber: 0 }]);
+    expect(await state.getCheckpoint(scope, 'shard-1')).toEqual({
+      sequenceNumber: '0',
+      subSequenceNumber: 0,
+    });
   });
 
   it('writes T ms after the first unwritten record', async () => {

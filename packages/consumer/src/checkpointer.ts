@@ -8,6 +8,7 @@ import {
   compareCheckpoints,
   ErrorCode,
   isKinesisTsError,
+  isRecordCheckpoint,
   type KinesisTsError,
   LeaseLostError,
   StateStoreError,
@@ -52,7 +53,10 @@ export class Checkpointer {
 
   constructor(options: CheckpointerOptions) {
     this.#options = options;
-    this.#written = options.lease.lease.checkpoint;
+    // A position an operator stored (TRIM_HORIZON, ...) is not a record: nothing was processed yet,
+    // and the first record checkpoint replaces it.
+    const stored = options.lease.lease.checkpoint;
+    this.#written = stored !== null && isRecordCheckpoint(stored) ? stored : null;
     this.#processed = this.#written;
   }
 
@@ -61,7 +65,7 @@ export class Checkpointer {
     return this.#processed;
   }
 
-  /** The last position written to the state store. */
+  /** The last record position written to the state store (`null` before the first, or over a sentinel). */
   get written(): Checkpoint | null {
     return this.#written;
   }

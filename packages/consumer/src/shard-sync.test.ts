@@ -1,4 +1,11 @@
-import type { Lease, LeaseScope, StateAdapter } from '@kinesis-ts/core';
+import {
+  atTimestampCheckpoint,
+  LATEST_CHECKPOINT,
+  type Lease,
+  type LeaseScope,
+  type StateAdapter,
+  TRIM_HORIZON_CHECKPOINT,
+} from '@kinesis-ts/core';
 import { MemoryState, MemoryStateStore } from '@kinesis-ts/state-memory';
 import { describe, expect, it } from 'vitest';
 import type { InitialPosition } from './options.js';
@@ -190,6 +197,25 @@ describe('startPositionFor', () => {
     ['root, LATEST', root, 'LATEST', { type: 'LATEST' }],
     ['child, LATEST', child, 'LATEST', { type: 'TRIM_HORIZON' }],
     ['checkpoint, any', checkpointed, 'LATEST', { type: 'AFTER', checkpoint: checkpointed.checkpoint }],
+    // An operator's rewind wins over the initial position, for roots and children alike.
+    [
+      'TRIM_HORIZON checkpoint, LATEST',
+      { ...root, checkpoint: TRIM_HORIZON_CHECKPOINT },
+      'LATEST',
+      { type: 'TRIM_HORIZON' },
+    ],
+    [
+      'LATEST checkpoint, child, TRIM_HORIZON',
+      { ...child, checkpoint: LATEST_CHECKPOINT },
+      'TRIM_HORIZON',
+      { type: 'LATEST' },
+    ],
+    [
+      'AT_TIMESTAMP checkpoint, AT_TIMESTAMP',
+      { ...child, checkpoint: atTimestampCheckpoint(1_000) },
+      AT,
+      { type: 'AT_TIMESTAMP', timestamp: 1_000 },
+    ],
   ];
   for (const [name, lease, initial, expected] of cases) {
     it(name, () => expect(startPositionFor(lease, initial)).toEqual(expected));

@@ -17,6 +17,7 @@
  */
 import {
   type CreateLeaseOptions,
+  checkpointPosition,
   ErrorCode,
   isKinesisTsError,
   type KinesisTsError,
@@ -97,7 +98,9 @@ export function planShardLeases(
 }
 
 /**
- * Where a shard without checkpoint starts (with a checkpoint: strictly after it).
+ * Where a shard starts. With a record checkpoint: strictly after it. With a checkpoint an operator
+ * moved to a position that is not a record (`TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP`, see core's
+ * `checkpointPosition`): at that position, whatever the initial position. Without a checkpoint:
  *
  * | initial position | any shard without checkpoint                                       |
  * | ---------------- | ------------------------------------------------------------------ |
@@ -109,7 +112,7 @@ export function startPositionFor(
   lease: Pick<Lease, 'checkpoint' | 'parentShardIds'>,
   initialPosition: InitialPosition,
 ): StartPosition {
-  if (lease.checkpoint !== null) return { type: 'AFTER', checkpoint: lease.checkpoint };
+  if (lease.checkpoint !== null) return checkpointPosition(lease.checkpoint);
   if (initialPosition === 'TRIM_HORIZON') return { type: 'TRIM_HORIZON' };
   if (initialPosition === 'LATEST') {
     return lease.parentShardIds.length > 0 ? { type: 'TRIM_HORIZON' } : { type: 'LATEST' };

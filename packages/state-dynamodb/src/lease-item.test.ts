@@ -34,6 +34,21 @@ describe('lease items', () => {
     });
   });
 
+  it('reads sentinel checkpoints and refuses a checkpoint attribute that is neither a record nor a sentinel', () => {
+    const base = newLeaseItem('k', ids, [], new Date(0));
+    for (const sequenceNumber of ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP:1764435600000']) {
+      expect(leaseFromItem({ ...base, checkpoint: { S: sequenceNumber } }).checkpoint).toEqual({
+        sequenceNumber,
+        subSequenceNumber: 0,
+      });
+    }
+    for (const sequenceNumber of ['SHARD_END', 'trim_horizon', '12x', '']) {
+      expect(() => leaseFromItem({ ...base, checkpoint: { S: sequenceNumber } }), sequenceNumber).toThrow(
+        expect.objectContaining({ code: ErrorCode.STATE_STORE_MISCONFIGURED }),
+      );
+    }
+  });
+
   it('reads owner, checkpoint, pending owner and string-set parents', () => {
     const lease = leaseFromItem({
       ...newLeaseItem('k', ids, [], new Date(0)),

@@ -3,7 +3,14 @@
  * the console.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { type Checkpoint, ErrorCode, type Lease, StateStoreError } from '@kinesis-ts/core';
+import {
+  type Checkpoint,
+  ErrorCode,
+  isSentinelSequenceNumber,
+  type Lease,
+  SEQUENCE_NUMBER_PATTERN,
+  StateStoreError,
+} from '@kinesis-ts/core';
 
 /** A DynamoDB item as the low-level client sends and returns it. */
 export type Item = Record<string, AttributeValue>;
@@ -18,7 +25,7 @@ export const LeaseAttribute = {
   /** Absent when the lease has no owner. */
   owner: 'leaseOwner',
   leaseCounter: 'leaseCounter',
-  /** Sequence number (S); absent without a checkpoint. */
+  /** Sequence number (S), or `TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP:<epoch ms>`; absent without a checkpoint. */
   checkpoint: 'checkpoint',
   checkpointSubSequenceNumber: 'checkpointSubSequenceNumber',
   /** List of S. */
@@ -81,6 +88,17 @@ function number(item: Item, attribute: string, fallback?: number): number {
 /** Reads a lease from its item. @throws StateStoreError when the item is not a lease written by this adapter. */
 export function leaseFromItem(item: Item): Lease {
   const sequenceNumber = optionalString(item, LeaseAttribute.checkpoint);
+  if (
+    sequenceNumber !== null &&
+    !SEQUENCE_NUMBER_PATTERN.test(sequenceNumber) &&
+    !isSentinelSequenceNumber(sequenceNumber)
+  ) {
+    throw malformed(
+      item,
+      LeaseAttribute.checkpoint,
+      'a sequence number, TRIM_HORIZON, LATEST or AT_TIMESTAMP:<epoch ms>',
+    );
+  }
   const checkpoint: Checkpoint | null =
     sequenceNumber === null
       ? null
