@@ -382,6 +382,17 @@ describe('kinesis-ts rewind --to / --all / --handoff (built binary)', () => {
       expect(after?.pendingOwner).toMatch(/^kinesis-ts-cli-/);
       expect(after?.checkpoint).toBeNull();
 
+      // Ctrl-C while waiting (the earlier run's request is still pending): exit 130, nothing written.
+      const interrupted = await runKinesisTs([...cli, '--handoff', '--failover-ms', '5000'], {
+        interruptAfterMs: 1000,
+      });
+      expect(interrupted.code).toBe(130);
+      expect(interrupted.stderr).toContain(
+        `${SHARD_0}: interrupted: interrupted before anything was written`,
+      );
+      expect(interrupted.stderr).toContain('interrupted: rewound no shard; the others were not written');
+      expect((await state.getLease(scope, SHARD_0))?.checkpoint).toBeNull();
+
       const refused = await runKinesisTs([...cli, '--failover-ms', '1000']);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('is held by a live instance (stubborn-owner');
@@ -447,6 +458,7 @@ describe('kinesis-ts rewind --to / --all / --handoff (built binary)', () => {
       ],
       { timeoutMs: 40_000 },
     );
+    const rewindMs = Date.now() - rewindStarted;
     expect(rewind.map((r) => [r.shardId, r.action, r.outcome])).toEqual([
       [SHARD_0, 'handoff', 'rewound'],
       [SHARD_1, 'handoff', 'rewound'],
@@ -480,7 +492,8 @@ describe('kinesis-ts rewind --to / --all / --handoff (built binary)', () => {
       { name: 'instance-b', ...pick(b) },
     ];
     const tenures = leaseTenures(sources);
-    expect(overlappingTenures(tenures)).toEqual([]);
+    const overlaps = overlappingTenures(tenures);
+    expect(overlaps).toEqual([]);
     expect(deliveriesOutsideTenures(sources, tenures)).toEqual([]);
     expect([...a.lost, ...b.lost]).toEqual([]);
     expect([...a.errors, ...b.errors]).toEqual([]);
@@ -490,10 +503,11 @@ describe('kinesis-ts rewind --to / --all / --handoff (built binary)', () => {
       [...first, ...second],
       all().map((r) => r.k),
       {
-        reread: first.length,
+        reread: first.filter((k) => reread.has(k)).length,
+        rewindMs,
         unexpectedDuplicates: all().length - first.length * 2 - second.length,
         releases: handoffs,
-        overlaps: 0,
+        overlaps: overlaps.length,
       },
     );
     reportScenario(result);
