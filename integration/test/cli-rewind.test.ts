@@ -521,6 +521,36 @@ describe('kinesis-ts rewind --to / --all / --handoff (built binary)', () => {
   }, 120_000);
 });
 
+describe('lease tenures (the check the running-group scenario relies on)', () => {
+  it('finds two instances holding one shard at once, and a delivery outside a tenure', () => {
+    const a = {
+      name: 'a',
+      leaseEvents: [
+        { t: 'acq' as const, s: SHARD_0, at: 100 },
+        { t: 'rel' as const, s: SHARD_0, at: 200 },
+      ],
+      lost: [],
+      records: [{ s: SHARD_0, at: 150 }],
+    };
+    const b = {
+      name: 'b',
+      leaseEvents: [{ t: 'acq' as const, s: SHARD_0, at: 250 }],
+      lost: [],
+      records: [{ s: SHARD_0, at: 240 }],
+    };
+    const apart = leaseTenures([a, b]);
+    expect(overlappingTenures(apart)).toEqual([]);
+    expect(deliveriesOutsideTenures([a, b], apart)).toEqual([
+      `b delivered a record of ${SHARD_0} at 240 without holding it`,
+    ]);
+    const early = { ...b, leaseEvents: [{ t: 'acq' as const, s: SHARD_0, at: 190 }] };
+    expect(overlappingTenures(leaseTenures([a, early]))).toHaveLength(1);
+    // A lost lease ends a tenure like a release.
+    const lostAt = { ...a, leaseEvents: [a.leaseEvents[0]!], lost: [{ shardId: SHARD_0, at: 180 }] };
+    expect(overlappingTenures(leaseTenures([lostAt, early]))).toEqual([]);
+  });
+});
+
 function pick(instance: ConsumerInstance) {
   return { leaseEvents: instance.leaseEvents, lost: instance.lost, records: instance.records };
 }
