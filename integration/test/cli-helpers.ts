@@ -93,3 +93,22 @@ export async function runKinesisTsJson<T = unknown>(
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as T);
 }
+
+/**
+ * The fixture config of a consumer instance on DynamoDB state, as the CLI scenarios run them: a lease
+ * scan every second, a checkpoint after every record, no handler delay.
+ */
+export function cliGroupInstance(
+  where: { readonly stream: string; readonly table: string; readonly group: string },
+  instanceId: string,
+  failoverTimeMs: number,
+): Record<string, unknown> {
+  return {
+    ...where,
+    instanceId,
+    failoverTimeMs,
+    leaseScanIntervalMs: 1000,
+    checkpointRecords: 1,
+    delayMs: 0,
+  };
+}

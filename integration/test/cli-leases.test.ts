@@ -10,7 +10,7 @@ import { deleteTable } from '../src/state-table.js';
 import { createStream, deleteStream } from '../src/streams.js';
 import { uniqueName } from '../src/unique-name.js';
 import { waitFor } from '../src/wait-for.js';
-import { runKinesisTs, runKinesisTsJson } from './cli-helpers.js';
+import { cliGroupInstance, runKinesisTs, runKinesisTsJson } from './cli-helpers.js';
 
 /** The consumers' failover time: long enough that the CLI sees a stopped owner's leases expire first. */
 const FAILOVER_MS = 12_000;
@@ -75,16 +75,8 @@ describe('kinesis-ts leases / lag / table (built binary) on a group of two consu
     const stateArgs = ['--group', group, '--table', table];
     const first = Array.from({ length: 400 }, (_, i) => `a-${String(i).padStart(4, '0')}`);
     await putKeys(kinesis, stream, first);
-    const config = (instanceId: string) => ({
-      stream,
-      table,
-      group,
-      instanceId,
-      failoverTimeMs: FAILOVER_MS,
-      leaseScanIntervalMs: 1000,
-      checkpointRecords: 1,
-      delayMs: 0,
-    });
+    const config = (instanceId: string) =>
+      cliGroupInstance({ stream, table, group }, instanceId, FAILOVER_MS);
     const a = new ConsumerInstance(config('instance-a'));
     instances.push(a);
     const b = new ConsumerInstance(config('instance-b'));

@@ -13,7 +13,7 @@ import { createStateTable, deleteTable } from '../src/state-table.js';
 import { createStream, deleteStream } from '../src/streams.js';
 import { uniqueName } from '../src/unique-name.js';
 import { waitFor } from '../src/wait-for.js';
-import { runKinesisTs, runKinesisTsJson } from './cli-helpers.js';
+import { cliGroupInstance, runKinesisTs, runKinesisTsJson } from './cli-helpers.js';
 
 const FAILOVER_MS = 3000;
 
@@ -79,16 +79,8 @@ describe('kinesis-ts rewind (built binary)', () => {
     const stateArgs = ['--group', group, '--table', table];
     const keys = Array.from({ length: 200 }, (_, i) => `k-${String(i).padStart(4, '0')}`);
     const placed = await putKeys(kinesis, stream, keys);
-    const config = (instanceId: string) => ({
-      stream,
-      table,
-      group,
-      instanceId,
-      failoverTimeMs: FAILOVER_MS,
-      leaseScanIntervalMs: 1000,
-      checkpointRecords: 1,
-      delayMs: 0,
-    });
+    const config = (instanceId: string) =>
+      cliGroupInstance({ stream, table, group }, instanceId, FAILOVER_MS);
     const lagCaughtUp = async () =>
       (await runKinesisTsJson<{ caughtUp: boolean; shards: unknown[] }>(['lag', stream, ...stateArgs]))[0]
         ?.caughtUp === true;
@@ -409,16 +401,8 @@ describe('kinesis-ts rewind --to / --all / --handoff (built binary)', () => {
     const stateArgs = ['-g', group, '-t', table];
     const first = Array.from({ length: 300 }, (_, i) => `r1-${String(i).padStart(4, '0')}`);
     await putKeys(kinesis, name, first);
-    const config = (instanceId: string) => ({
-      stream: name,
-      table,
-      group,
-      instanceId,
-      failoverTimeMs: FAILOVER_MS,
-      leaseScanIntervalMs: 1000,
-      checkpointRecords: 1,
-      delayMs: 0,
-    });
+    const config = (instanceId: string) =>
+      cliGroupInstance({ stream: name, table, group }, instanceId, FAILOVER_MS);
     const a = new ConsumerInstance(config('instance-a'));
     const b = new ConsumerInstance(config('instance-b'));
     instances.push(a, b);

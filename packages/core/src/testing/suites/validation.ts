@@ -25,11 +25,38 @@ const bad = (value: unknown): any => value;
 const position: Checkpoint = { sequenceNumber: '300', subSequenceNumber: 0 };
 
 /**
+ * Checkpoints every adapter must refuse: `[what is wrong, sequenceNumber, subSequenceNumber]`. Each is
+ * tried with `checkpoint` (see `CASES`).
+ */
+const BAD_CHECKPOINTS: ReadonlyArray<readonly [string, unknown, unknown]> = [
+  ['a non-decimal sequenceNumber', '12a', 0],
+  ['an empty sequenceNumber', '', 0],
+  ['a leading zero in sequenceNumber', '0123', 0],
+  ['a negative sequenceNumber', '-5', 0],
+  ['a numeric sequenceNumber', 123, 0],
+  ['a 130-digit sequenceNumber', `1${'0'.repeat(129)}`, 0],
+  ['a negative subSequenceNumber', '300', -1],
+  ['a fractional subSequenceNumber', '300', 0.5],
+  ['a lower-case sentinel', 'trim_horizon', 0],
+  ['a sentinel and a subSequenceNumber other than 0', 'LATEST', 2],
+  ['AT_TIMESTAMP and no time', 'AT_TIMESTAMP:', 0],
+  ['AT_TIMESTAMP and an ISO time instead of epoch milliseconds', 'AT_TIMESTAMP:2026-11-29T17:00:00Z', 0],
+];
+
+/**
  * Invalid calls, grouped by the argument they get wrong. Everything else in each call is valid and
  * the fence matches the stored lease, so only the argument under test can make it fail: a missing
  * check shows up as a resolved call, a write, or a lease error where INVALID_ARGUMENT is due.
  */
 const CASES: ReadonlyArray<readonly [string, (s: Seeded) => Promise<unknown>]> = [
+  ...BAD_CHECKPOINTS.map(
+    ([what, sequenceNumber, subSequenceNumber]) =>
+      [
+        `checkpoint with ${what}`,
+        (s: Seeded) =>
+          s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, bad({ sequenceNumber, subSequenceNumber })),
+      ] as const,
+  ),
   // scope
   ['listLeases with an empty consumerGroup', (s) => s.adapter.listLeases({ ...s.scope, consumerGroup: '' })],
   ['listLeases with an empty streamName', (s) => s.adapter.listLeases({ ...s.scope, streamName: '' })],
@@ -116,97 +143,7 @@ const CASES: ReadonlyArray<readonly [string, (s: Seeded) => Promise<unknown>]> =
     'requestHandoff with the owner itself as requester',
     (s) => s.adapter.requestHandoff(s.scope, s.lease.shardId, s.fence, 'owner-a'),
   ],
-  // checkpoints
-  [
-    'checkpoint with a non-decimal sequenceNumber',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
-        sequenceNumber: '12a',
-        subSequenceNumber: 0,
-      }),
-  ],
-  [
-    'checkpoint with an empty sequenceNumber',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, { sequenceNumber: '', subSequenceNumber: 0 }),
-  ],
-  [
-    'checkpoint with a leading zero in sequenceNumber',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
-        sequenceNumber: '0123',
-        subSequenceNumber: 0,
-      }),
-  ],
-  [
-    'checkpoint with a negative sequenceNumber',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, { sequenceNumber: '-5', subSequenceNumber: 0 }),
-  ],
-  [
-    'checkpoint with a numeric sequenceNumber',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
-        sequenceNumber: bad(123),
-        subSequenceNumber: 0,
-      }),
-  ],
-  [
-    'checkpoint with a 130-digit sequenceNumber',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
-        sequenceNumber: `1${'0'.repeat(129)}`,
-        subSequenceNumber: 0,
-      }),
-  ],
-  [
-    'checkpoint with a negative subSequenceNumber',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
-        sequenceNumber: '300',
-        subSequenceNumber: -1,
-      }),
-  ],
-  [
-    'checkpoint with a fractional subSequenceNumber',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
-        sequenceNumber: '300',
-        subSequenceNumber: 0.5,
-      }),
-  ],
-  [
-    'checkpoint with a lower-case sentinel',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
-        sequenceNumber: 'trim_horizon',
-        subSequenceNumber: 0,
-      }),
-  ],
-  [
-    'checkpoint with a sentinel and a subSequenceNumber other than 0',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
-        sequenceNumber: 'LATEST',
-        subSequenceNumber: 2,
-      }),
-  ],
-  [
-    'checkpoint with AT_TIMESTAMP and no time',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
-        sequenceNumber: 'AT_TIMESTAMP:',
-        subSequenceNumber: 0,
-      }),
-  ],
-  [
-    'checkpoint with AT_TIMESTAMP and an ISO time instead of epoch milliseconds',
-    (s) =>
-      s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, {
-        sequenceNumber: 'AT_TIMESTAMP:2026-11-29T17:00:00Z',
-        subSequenceNumber: 0,
-      }),
-  ],
+  // checkpoints (besides BAD_CHECKPOINTS, at the top)
   [
     'checkpoint with a null checkpoint',
     (s) => s.adapter.checkpoint(s.scope, s.lease.shardId, s.fence, bad(null)),
