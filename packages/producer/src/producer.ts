@@ -33,7 +33,7 @@ import {
 import type { IncomingRecord, StreamInfo } from './pipeline.js';
 import { InlineRunner } from './runners/inline.js';
 import { ProcessRunner } from './runners/process.js';
-import type { Runner, RunnerCallbacks } from './runners/runner.js';
+import type { Runner, RunnerBacklog, RunnerCallbacks } from './runners/runner.js';
 import { DiskSpool } from './spool/disk-spool.js';
 import { SpoolRunner } from './spool/spool-runner.js';
 
@@ -101,6 +101,8 @@ interface Outstanding {
   /** Set when it left the admission queue for the runner (an abort can no longer stop it). */
   handedOver?: boolean;
 }
+
+const NO_BACKLOG: RunnerBacklog = { records: 0, bytes: 0, waiting: false };
 
 const FLUSH_OPTION_KEYS: OptionKeys<FlushOptions> = { signal: true };
 
@@ -186,6 +188,7 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
       settled: (acks) => this.#onSettled(acks),
       event: (event) => this.#onEvent(event),
       crashed: (error) => this.#onCrashed(error),
+      backlogChanged: () => this.#admit(),
     };
     const spool = this.#resolved.spool;
     if (spool === undefined) return this.#createBaseRunner(callbacks);
@@ -197,6 +200,10 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
     return new SpoolRunner(disk, (inner) => this.#createBaseRunner(inner), callbacks, {
       logger: this.#resolved.logger,
       streamName: this.streamName,
+      limits: {
+        maxRecords: this.#resolved.maxOutstandingRecords,
+        maxBytes: this.#resolved.maxOutstandingBytes,
+      },
     });
   }
 
@@ -323,18 +330,15 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
         );
       }
       const r = this.#resolved;
-      if (
-        r.whenFull === 'reject' &&
-        (this.#pending.size + this.#queuedCount + 1 > r.maxOutstandingRecords ||
-          this.#outstandingBytes + this.#queuedBytes + size > r.maxOutstandingBytes)
-      ) {
-        throw new KinesisTsError(ErrorCode.BUFFER_FULL, 'producer buffer is full', {
-          context: {
-            streamName: this.streamName,
-            outstandingRecords: this.#pending.size + this.#queuedCount,
-            outstandingBytes: this.#outstandingBytes + this.#queuedBytes,
-          },
-        });
+      if (r.whenFull === 'reject') {
+        const backlog = this.#backlog();
+        const records = this.#pending.size + backlog.records + this.#queuedCount;
+        const bytes = this.#outstandingBytes + backlog.bytes + this.#queuedBytes;
+        if (records + 1 > r.maxOutstandingRecords || bytes + size > r.maxOutstandingBytes) {
+          throw new KinesisTsError(ErrorCode.BUFFER_FULL, 'producer buffer is full', {
+            context: { streamName: this.streamName, outstandingRecords: records, outstandingBytes: bytes },
+          });
+        }
       }
       const record: UserRecord = { data, partitionKey, explicitHashKey };
       let resolve!: (result: PutResult) => void;
@@ -417,18 +421,30 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
     };
   }
 
-  /** Moves queued records to the runner while the outstanding limits allow (FIFO). */
+  /** What the runner sends on its own account (the spool's replay), counted against the bounds. */
+  #backlog(): RunnerBacklog {
+    return this.#runner?.backlog?.() ?? NO_BACKLOG;
+  }
+
+  /**
+   * Moves queued records to the runner while the outstanding limits allow (FIFO). Records the runner
+   * replays from the spool count against the limits, and go first: nothing is admitted while some
+   * wait to be handed over.
+   */
   #admit(): void {
     const info = this.#info;
     if (info === undefined) return;
     const r = this.#resolved;
+    const backlog = this.#backlog();
     for (;;) {
+      if (backlog.waiting) break;
       const head = this.#queueHead();
       if (head === undefined) break;
+      const records = this.#pending.size + backlog.records;
       if (
-        this.#pending.size > 0 &&
-        (this.#pending.size + 1 > r.maxOutstandingRecords ||
-          this.#outstandingBytes + head.size > r.maxOutstandingBytes)
+        records > 0 &&
+        (records + 1 > r.maxOutstandingRecords ||
+          this.#outstandingBytes + backlog.bytes + head.size > r.maxOutstandingBytes)
       ) {
         break;
       }
@@ -510,7 +526,7 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
         continue;
       }
       // Blocked by the outstanding limits: have the runner send now so room frees up sooner.
-      if (this.#pending.size > 0) this.#runner!.flush().catch(() => {});
+      if (this.#pending.size > 0 || this.#backlog().records > 0) this.#runner!.flush().catch(() => {});
       await new Promise<void>((resolve) => this.#progress.push(resolve));
     }
     this.#sendBatch();
