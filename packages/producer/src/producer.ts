@@ -9,12 +9,14 @@ import {
   abortable,
   assertKnownOptions,
   ErrorCode,
+  fromTransferableError,
   KinesisTsError,
   LifecycleError,
   type OptionKeys,
   parseExplicitHashKey,
   randomPartitionKey,
   SafeEventEmitter,
+  toTransferableError,
   type UserRecord,
   ValidationError,
   validatePartitionKey,
@@ -486,6 +488,7 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
     if (batch.length === 0) return;
     this.#batch = [];
     const handoff = this.#runner!.send(batch).catch((error: unknown) => {
+      const cause = toTransferableError(error);
       this.#onSettled(
         batch.map((r) => ({
           id: r.id,
@@ -493,6 +496,7 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
             code: ErrorCode.KINESIS_REQUEST_FAILED,
             message: `could not hand the record to the background host: ${error instanceof Error ? error.message : String(error)}`,
             context: { streamName: this.streamName },
+            cause,
           },
         })),
       );
@@ -714,12 +718,13 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
       if ('failure' in ack) {
         this.#stats.recordsFailed++;
         const f = ack.failure;
+        const cause = f.cause === undefined ? undefined : fromTransferableError(f.cause);
         item.reject(
           f.code === ErrorCode.INVALID_PARTITION_KEY ||
             f.code === ErrorCode.INVALID_EXPLICIT_HASH_KEY ||
             f.code === ErrorCode.RECORD_TOO_LARGE
-            ? new ValidationError(f.code, f.message, { context: f.context })
-            : new ProducerRecordError(f.code, f.message, item.record, { context: f.context }),
+            ? new ValidationError(f.code, f.message, { cause, context: f.context })
+            : new ProducerRecordError(f.code, f.message, item.record, { cause, context: f.context }),
         );
       } else {
         this.#stats.recordsAcknowledged++;
@@ -736,16 +741,13 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
 
   #onCrashed(error: Error): void {
     const acks: RecordAck[] = [];
-    for (const id of this.#pending.keys()) {
-      acks.push({
-        id,
-        failure: {
-          code: ErrorCode.KINESIS_REQUEST_FAILED,
-          message: error.message,
-          context: { streamName: this.streamName },
-        },
-      });
-    }
+    const failure = {
+      code: ErrorCode.KINESIS_REQUEST_FAILED,
+      message: error.message,
+      context: { streamName: this.streamName },
+      cause: toTransferableError(error),
+    };
+    for (const id of this.#pending.keys()) acks.push({ id, failure });
     this.#info = undefined;
     this.#starting = undefined;
     this.#onSettled(acks);

@@ -225,8 +225,18 @@ function onMessage(message: ParentMessage): void {
       } catch (error) {
         // Not started or already closed: fail these records rather than lose them silently.
         const failure: RecordFailure = isKinesisTsError(error)
-          ? { code: error.code, message: error.message, context: { ...error.context } }
-          : { code: ErrorCode.KINESIS_REQUEST_FAILED, message: String(error), context: {} };
+          ? {
+              code: error.code,
+              message: error.message,
+              context: { ...error.context },
+              cause: wireError(error),
+            }
+          : {
+              code: ErrorCode.KINESIS_REQUEST_FAILED,
+              message: String(error),
+              context: {},
+              cause: wireError(error),
+            };
         post({
           t: 'acks',
           acks: packAcks(records.map((r): RecordAck => ({ id: r.id, failure }))),

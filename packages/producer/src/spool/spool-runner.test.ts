@@ -128,6 +128,10 @@ describe('KinesisProducer with a disk spool (inline runner)', () => {
     expect(failed[0]).toBeInstanceOf(ProducerRecordError);
     expect(failed[0]!.code).toBe(ErrorCode.RECORD_EXPIRED);
     expect(text(failed[0]!.record.data as Uint8Array)).toBe('old-bad');
+    expect(failed[0]!.cause).toMatchObject({
+      code: ErrorCode.KINESIS_REQUEST_FAILED,
+      context: { partitionKey: 'old-bad', errorCode: 'InternalFailure', errorMessage: 'injected' },
+    });
     expect(events.at(-1)).toEqual({ type: 'spoolReplayDone', acknowledged: 1, failed: 1 });
     await producer.close();
     expect(readdirSync(dir)).toEqual([]);

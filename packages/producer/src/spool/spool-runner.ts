@@ -7,7 +7,13 @@
  * the producer hands over no new record until the last replayed one was (see {@link RunnerBacklog}).
  */
 
-import { ErrorCode, isKinesisTsError, type Logger } from '@kinesis-ts/core';
+import {
+  ErrorCode,
+  fromTransferableError,
+  isKinesisTsError,
+  type Logger,
+  toTransferableError,
+} from '@kinesis-ts/core';
 import type { RecordAck } from '../acks.js';
 import { ProducerRecordError, type RecordFailure } from '../errors.js';
 import type { ProducerEvent } from '../events.js';
@@ -192,6 +198,7 @@ export class SpoolRunner implements Runner {
             code: isKinesisTsError(error) ? error.code : ErrorCode.SPOOL_IO_FAILED,
             message: error instanceof Error ? error.message : String(error),
             context: { streamName: this.#streamName },
+            cause: toTransferableError(error),
           };
           this.#callbacks.settled(records.map((r): RecordAck => ({ id: r.id, failure })));
         },
@@ -249,7 +256,10 @@ export class SpoolRunner implements Runner {
               partitionKey: replayed.partitionKey,
               explicitHashKey: replayed.explicitHashKey,
             },
-            { context: ack.failure.context },
+            {
+              cause: ack.failure.cause === undefined ? undefined : fromTransferableError(ack.failure.cause),
+              context: ack.failure.context,
+            },
           ),
         );
       } else {
