@@ -25,6 +25,8 @@ interface Run {
   readonly exited: Promise<number | null>;
   /** Highest "accepted <n>" printed so far. */
   accepted(): number;
+  /** `shardId/sequenceNumber` of records reported acknowledged: put() resolved or replay settled. */
+  readonly acked: Set<string>;
   /** Resolves with the line once a line starting with `prefix` was printed. */
   line(prefix: string): Promise<string>;
 }
@@ -37,6 +39,7 @@ function launch(args: string[]): Run {
   });
   let out = '';
   let accepted = -1;
+  const acked = new Set<string>();
   const waiters: { prefix: string; resolve: (line: string) => void }[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -46,6 +49,8 @@ function launch(args: string[]): Run {
       const line = out.slice(0, nl);
       out = out.slice(nl + 1);
       if (line.startsWith('accepted ')) accepted = Math.max(accepted, Number(line.slice(9)));
+      else if (line.startsWith('acked ')) for (const k of line.slice(6).split(',')) acked.add(k);
+      else if (line.startsWith('replayAcked ')) for (const k of line.slice(12).split(',')) acked.add(k);
       for (const w of waiters.filter((w) => line.startsWith(w.prefix))) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(line);
@@ -57,6 +62,7 @@ function launch(args: string[]): Run {
     child,
     exited,
     accepted: () => accepted,
+    acked,
     line: (prefix) =>
       Promise.race([
         new Promise<string>((resolve) => waiters.push({ prefix, resolve })),
@@ -86,6 +92,8 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
       const markers: string[] = [];
       /** Where each killed run's last chunk began: the next run puts that chunk again (the app's own duplicates). */
       const rePutFrom: number[] = [];
+      /** `shardId/sequenceNumber` of the copies a killed run reported acknowledged. */
+      const ackedBeforeKill = new Set<string>();
       try {
         for (let kill = 0; kill < KILLS; kill++) {
           const marker = uniqueName('spoolkill');
@@ -106,6 +114,7 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
           run.child.kill('SIGKILL');
           for (const pid of pidsWithMarker(marker)) if (pid !== run.child.pid) process.kill(pid, 'SIGKILL');
           await run.exited; // reaped: its lock is stale now
+          for (const k of run.acked) ackedBeforeKill.add(k);
           from = Math.max(from, run.accepted());
           rePutFrom.push(from);
         }
@@ -127,15 +136,35 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
         const records = await readUserRecords(client, stream);
         const delivered = records.map((r) => Buffer.from(r.data).toString('utf8'));
         const wanted = Array.from({ length: TOTAL }, (_, i) => `spool-${i}`);
-        // Duplicates of a chunk the app itself put again (put after its last "accepted" mark, so
-        // possibly already spooled): the rest were sent twice by the producer (replayed after Kinesis
-        // had accepted them, because the acknowledgement never reached the spool).
-        const copies = new Map<string, number>();
-        for (const d of delivered) copies.set(d, (copies.get(d) ?? 0) + 1);
+        // Where each duplicate copy comes from: a chunk the app itself put again (put after its last
+        // "accepted" mark, so possibly spooled already); a copy sent although the previous copy had
+        // been reported acknowledged (its acknowledgement mark did not reach the spool before the
+        // kill); or a copy sent because the previous one was never reported acknowledged (in flight
+        // when the app and its host were killed: inherent to at-least-once).
+        const copiesOf = new Map<string, { shardId: string; sequenceNumber: string }[]>();
+        for (const r of records) {
+          const data = Buffer.from(r.data).toString('utf8');
+          const list = copiesOf.get(data) ?? [];
+          list.push({ shardId: r.shardId, sequenceNumber: r.sequenceNumber });
+          copiesOf.set(data, list);
+        }
         let duplicatesRePut = 0;
-        for (const [data, n] of copies) {
+        let duplicatesAfterAck = 0;
+        let duplicatesInFlight = 0;
+        for (const [data, list] of copiesOf) {
+          if (list.length <= 1) continue;
           const i = Number(data.slice('spool-'.length));
-          if (n > 1 && rePutFrom.some((start) => i >= start && i < start + 100)) duplicatesRePut += n - 1;
+          if (rePutFrom.some((start) => i >= start && i < start + 100)) {
+            duplicatesRePut += list.length - 1;
+            continue;
+          }
+          // One partition key per record: every copy is on one shard, ordered by sequence number.
+          list.sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
+          for (let c = 1; c < list.length; c++) {
+            const previous = list[c - 1]!;
+            if (ackedBeforeKill.has(`${previous.shardId}/${previous.sequenceNumber}`)) duplicatesAfterAck++;
+            else duplicatesInFlight++;
+          }
         }
         const result = countDeliveries(
           `producer spool: ${KILLS} SIGKILLs of app and host`,
@@ -145,6 +174,8 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
             runs: KILLS + 1,
             replayed: recovered,
             duplicatesRePut,
+            duplicatesAfterAck,
+            duplicatesInFlight,
             seed,
             seconds: Math.round((Date.now() - started) / 1000),
           },

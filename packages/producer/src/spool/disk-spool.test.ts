@@ -1,4 +1,5 @@
 import {
+  promises as fs,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -10,9 +11,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, ManualClock, silentLogger } from '@kinesis-ts/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DiskSpool, type NewRecord } from './disk-spool.js';
 import type { SpoolEvent } from './spool-events.js';
+import { decodeAcks, scanFrames } from './spool-format.js';
 import { type ResolvedSpoolOptions, resolveSpoolOptions } from './spool-options.js';
 
 const rec = (i: number, size = 10): NewRecord => ({
@@ -50,6 +52,43 @@ describe('DiskSpool', () => {
     readdirSync(dir)
       .filter((n) => n.endsWith('.log'))
       .sort();
+
+  it('has the acknowledgement marks written when settle() returns, even while a record write waits for a slow fsync', async () => {
+    const spool = make({ fsync: 'always' });
+    await spool.open();
+    const first = spool.append([rec(1), rec(2), rec(3)]);
+    await first.written;
+    // From now on every fdatasync hangs until released: the next record write is stuck in it.
+    const probe = await fs.open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const datasync = proto.datasync;
+    const spy = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
+      await gate;
+      return datasync.call(this);
+    });
+    try {
+      const second = spool.append([rec(4)]);
+      await vi.waitFor(() => expect(spy).toHaveBeenCalled());
+      spool.settle([first.firstSeq, first.firstSeq + 1, first.firstSeq + 2]);
+      const seqs: number[] = [];
+      scanFrames(readFileSync(join(dir, `${segments()[0]!}.acks`)), 0, (body) =>
+        seqs.push(...(decodeAcks(body) ?? [])),
+      );
+      expect(seqs).toEqual([1, 2, 3]);
+      release();
+      await second.written;
+    } finally {
+      release();
+      spy.mockRestore();
+    }
+    await spool.close();
+    expect((await make().open()).map((r) => r.seq)).toEqual([4]);
+  });
 
   it('replays unsettled records in write order after a restart; settled ones and empty segments are gone', async () => {
     const a = make({ segmentBytes: 4096 });

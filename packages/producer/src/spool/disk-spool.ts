@@ -5,10 +5,13 @@
  * known; a segment whose records have all settled is deleted. `open()` takes the directory's lock and
  * returns the records a previous producer left unsettled, in the order they were written.
  *
- * All file I/O runs in one serial loop, so writes, acknowledgement marks and deletions never race.
+ * Record writes, syncs and deletions run in one serial loop. Acknowledgement marks do not wait for
+ * it: `settle()` appends them synchronously (one small write per segment per settled batch, to the
+ * page cache, not fsynced), so once the producer reports a record acknowledged its mark survives a
+ * kill of the process; a kill can only lose acknowledgements still on their way from the host.
  */
 
-import { promises as fs } from 'node:fs';
+import { closeSync, promises as fs, openSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -210,19 +213,27 @@ export class DiskSpool {
     return { firstSeq, written };
   }
 
-  /** Marks records settled (acknowledged, or given up and reported); frees their segments when all settled. */
+  /**
+   * Marks records settled (acknowledged, or given up and reported): their marks are written before
+   * this returns (one append per segment touched); segments whose records all settled are freed.
+   */
   settle(seqs: readonly number[]): void {
-    let any = false;
+    const touched: Segment[] = [];
+    let freed = false;
     for (const seq of seqs) {
       const segment = this.#segmentOf.get(seq);
       if (segment === undefined) continue;
       this.#segmentOf.delete(seq);
       segment.live--;
+      if (segment.acks.length === 0) touched.push(segment);
       segment.acks.push(seq);
       this.#live--;
-      any = true;
+      if (segment.live === 0) freed = true;
     }
-    if (any) this.#kick();
+    if (touched.length === 0) return;
+    for (const segment of touched) this.#writeAcks(segment);
+    // A segment whose records all settled can go (and its space lets waiting writes in).
+    if (freed || this.#queue.length > 0) this.#kick();
   }
 
   #kick(): void {
@@ -242,7 +253,6 @@ export class DiskSpool {
       try {
         await this.#deleteSettled();
         await this.#writeChunks();
-        await this.#writeAcks();
         if (this.#syncDue) {
           this.#syncDue = false;
           this.#syncInBackground();
@@ -397,6 +407,7 @@ export class DiskSpool {
   async #delete(segment: Segment): Promise<void> {
     this.#segments = this.#segments.filter((s) => s !== segment);
     segment.acks = [];
+    this.#closeAckFile(segment);
     try {
       await fs.rm(join(this.#o.dir, segment.name), { force: true });
       await fs.rm(join(this.#o.dir, segment.name + ACKS_SUFFIX), { force: true });
@@ -409,22 +420,37 @@ export class DiskSpool {
     this.#bytes -= segment.bytes + segment.ackBytes;
   }
 
-  async #writeAcks(): Promise<void> {
-    for (const segment of this.#segments) {
-      if (segment.acks.length === 0) continue;
-      const buf = encodeAcks(segment.acks);
-      segment.acks = [];
-      try {
-        await fs.appendFile(join(this.#o.dir, segment.name + ACKS_SUFFIX), buf);
-        segment.ackBytes += buf.length;
-        this.#bytes += buf.length;
-      } catch (error) {
-        // A lost mark only means the record is sent again after a restart (a duplicate, never a loss).
-        this.#deps.logger.warn('spool: cannot write acknowledgement marks', {
-          segment: segment.name,
-          error,
-        });
-      }
+  /**
+   * Appends a segment's pending marks to its `.acks` file now, synchronously: one frame, one write
+   * (to the page cache; a few microseconds). A lost mark only means the record is sent again after a
+   * restart (a duplicate, never a loss), so a failure is logged, not raised.
+   */
+  #writeAcks(segment: Segment): void {
+    const buf = encodeAcks(segment.acks);
+    segment.acks = [];
+    if (this.#closed) return;
+    try {
+      segment.ackFd ??= openSync(join(this.#o.dir, segment.name + ACKS_SUFFIX), 'a');
+      let done = 0;
+      while (done < buf.length) done += writeSync(segment.ackFd, buf, done, buf.length - done);
+      segment.ackBytes += buf.length;
+      this.#bytes += buf.length;
+    } catch (error) {
+      this.#deps.logger.warn('spool: cannot write acknowledgement marks', { segment: segment.name, error });
+    }
+  }
+
+  #closeAckFile(segment: Segment): void {
+    const fd = segment.ackFd;
+    segment.ackFd = undefined;
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch (error) {
+      this.#deps.logger.debug('spool: cannot close an acknowledgement file', {
+        segment: segment.name,
+        error,
+      });
     }
   }
 
@@ -442,6 +468,7 @@ export class DiskSpool {
     } catch (error) {
       this.#deps.logger.warn('spool: cannot close the active segment', { error });
     }
+    for (const segment of this.#segments) this.#closeAckFile(segment);
     await this.#lock?.release().catch(() => {});
     this.#lock = undefined;
   }

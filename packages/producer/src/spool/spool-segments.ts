@@ -20,8 +20,10 @@ export interface Segment {
   ackBytes: number;
   /** Records written to it and not yet settled. */
   live: number;
-  /** Settled sequence numbers whose marks are not yet written. */
+  /** Settled sequence numbers whose marks are being gathered (written by the same `settle()` call). */
   acks: number[];
+  /** Open descriptor of its `.acks` file (appends), once a mark was written. */
+  ackFd?: number | undefined;
 }
 
 const SEGMENT_NAME = /^seg-(\d{16})\.log$/;
