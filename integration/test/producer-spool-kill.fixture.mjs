@@ -9,15 +9,17 @@ const [stream, dir, fromArg, totalArg, marker, fsync, mode] = process.argv.slice
 process.env.PRODUCER_TEST_MARKER = marker; // inherited by the background host: lets the test find it
 const from = Number(fromArg);
 const total = Number(totalArg);
-const counts = { recovered: 0, replayed: 0, replayFailed: 0, corrupt: 0, rejected: 0 };
+const counts = { recovered: 0, byHost: 0, replayed: 0, replayFailed: 0, corrupt: 0, rejected: 0 };
 const producer = new KinesisProducer({
   streamName: stream,
   bufferTime: 100,
   maxOutstandingRecords: 2000,
   spool: { dir, fsync },
   onEvent: (e) => {
-    if (e.type === 'spoolRecovered') counts.recovered += e.records;
-    else if (e.type === 'spoolReplaySettled') {
+    if (e.type === 'spoolRecovered') {
+      counts.recovered += e.records;
+      counts.byHost += e.acknowledgedByHost ?? 0;
+    } else if (e.type === 'spoolReplaySettled') {
       counts.replayed += e.acknowledged.length;
       if (e.acknowledged.length > 0)
         process.stdout.write(

@@ -19,6 +19,9 @@ const fixture = fileURLToPath(new URL('./producer-spool-kill.fixture.mjs', impor
 const soak = process.env.KINESIS_TS_SOAK === '1';
 const KILLS = soak ? 100 : 20;
 const TOTAL = soak ? 100_000 : 20_000;
+/** The app-only kills: its host survives each, flushes and exits before the restart. */
+const APP_KILLS = 5;
+const APP_TOTAL = 10_000;
 
 interface Run {
   readonly child: ChildProcess;
@@ -71,6 +74,47 @@ function launch(args: string[]): Run {
         }),
       ]),
   };
+}
+
+/**
+ * Where each duplicate copy comes from: a chunk the app itself put again (put after its last
+ * "accepted" mark, so possibly spooled already: `rePut`); a copy sent although the previous copy had
+ * been reported acknowledged (its acknowledgement mark did not reach the spool before the kill:
+ * `afterAck`); or a copy sent because the previous one was never reported acknowledged (in flight
+ * when the app and its host were killed, or delivered by an orphaned host that left no mark:
+ * `inFlight`, inherent to at-least-once).
+ */
+function classifyDuplicates(
+  records: readonly { data: Uint8Array; shardId: string; sequenceNumber: string }[],
+  rePutFrom: readonly number[],
+  ackedBeforeKill: ReadonlySet<string>,
+): { duplicatesRePut: number; duplicatesAfterAck: number; duplicatesInFlight: number } {
+  const copiesOf = new Map<string, { shardId: string; sequenceNumber: string }[]>();
+  for (const r of records) {
+    const data = Buffer.from(r.data).toString('utf8');
+    const list = copiesOf.get(data) ?? [];
+    list.push({ shardId: r.shardId, sequenceNumber: r.sequenceNumber });
+    copiesOf.set(data, list);
+  }
+  let duplicatesRePut = 0;
+  let duplicatesAfterAck = 0;
+  let duplicatesInFlight = 0;
+  for (const [data, list] of copiesOf) {
+    if (list.length <= 1) continue;
+    const i = Number(data.slice('spool-'.length));
+    if (rePutFrom.some((start) => i >= start && i < start + 100)) {
+      duplicatesRePut += list.length - 1;
+      continue;
+    }
+    // One partition key per record: every copy is on one shard, ordered by sequence number.
+    list.sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
+    for (let c = 1; c < list.length; c++) {
+      const previous = list[c - 1]!;
+      if (ackedBeforeKill.has(`${previous.shardId}/${previous.sequenceNumber}`)) duplicatesAfterAck++;
+      else duplicatesInFlight++;
+    }
+  }
+  return { duplicatesRePut, duplicatesAfterAck, duplicatesInFlight };
 }
 
 describe(`producer with a disk spool: the app and its host are SIGKILLed (${backend.name}, from dist)`, () => {
@@ -136,36 +180,11 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
         const records = await readUserRecords(client, stream);
         const delivered = records.map((r) => Buffer.from(r.data).toString('utf8'));
         const wanted = Array.from({ length: TOTAL }, (_, i) => `spool-${i}`);
-        // Where each duplicate copy comes from: a chunk the app itself put again (put after its last
-        // "accepted" mark, so possibly spooled already); a copy sent although the previous copy had
-        // been reported acknowledged (its acknowledgement mark did not reach the spool before the
-        // kill); or a copy sent because the previous one was never reported acknowledged (in flight
-        // when the app and its host were killed: inherent to at-least-once).
-        const copiesOf = new Map<string, { shardId: string; sequenceNumber: string }[]>();
-        for (const r of records) {
-          const data = Buffer.from(r.data).toString('utf8');
-          const list = copiesOf.get(data) ?? [];
-          list.push({ shardId: r.shardId, sequenceNumber: r.sequenceNumber });
-          copiesOf.set(data, list);
-        }
-        let duplicatesRePut = 0;
-        let duplicatesAfterAck = 0;
-        let duplicatesInFlight = 0;
-        for (const [data, list] of copiesOf) {
-          if (list.length <= 1) continue;
-          const i = Number(data.slice('spool-'.length));
-          if (rePutFrom.some((start) => i >= start && i < start + 100)) {
-            duplicatesRePut += list.length - 1;
-            continue;
-          }
-          // One partition key per record: every copy is on one shard, ordered by sequence number.
-          list.sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
-          for (let c = 1; c < list.length; c++) {
-            const previous = list[c - 1]!;
-            if (ackedBeforeKill.has(`${previous.shardId}/${previous.sequenceNumber}`)) duplicatesAfterAck++;
-            else duplicatesInFlight++;
-          }
-        }
+        const { duplicatesRePut, duplicatesAfterAck, duplicatesInFlight } = classifyDuplicates(
+          records,
+          rePutFrom,
+          ackedBeforeKill,
+        );
         const result = countDeliveries(
           `producer spool: ${KILLS} SIGKILLs of app and host`,
           wanted,
@@ -187,6 +206,8 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
         // (counted in `recovered`) or put again after the last "accepted" mark of a killed run (at most a
         // chunk of 100 per kill). More duplicates than that would mean the producer sent a record twice.
         expect(result.duplicates).toBeLessThanOrEqual(recovered + KILLS * 100);
+        // Once the producer reported a record acknowledged, its mark is in the spool: never sent again.
+        expect(duplicatesAfterAck).toBe(0);
       } finally {
         for (const marker of markers) for (const pid of pidsWithMarker(marker)) process.kill(pid, 'SIGKILL');
         rmSync(dir, { recursive: true, force: true });
@@ -194,5 +215,96 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
       }
     },
     soak ? 1_800_000 : 150_000,
+  );
+
+  it.skipIf(noProc !== undefined)(
+    `${APP_KILLS} SIGKILLs of the app alone, its host delivering what it holds: the restarted app does not send that again${noProc ? ` (skipped: ${noProc})` : ''}`,
+    async () => {
+      const stream = await createStream(client, { shardCount: 2 });
+      const dir = mkdtempSync(join(tmpdir(), 'spool-app-kill-'));
+      const seed = Number(process.env.KINESIS_TS_SEED ?? Date.now() % 1_000_000);
+      const random = prng(seed);
+      const started = Date.now();
+      let from = 0;
+      let recovered = 0;
+      let byHost = 0;
+      const markers: string[] = [];
+      const rePutFrom: number[] = [];
+      const ackedBeforeKill = new Set<string>();
+      try {
+        for (let kill = 0; kill < APP_KILLS; kill++) {
+          const marker = uniqueName('appkill');
+          markers.push(marker);
+          const run = launch([stream, dir, String(from), String(APP_TOTAL), marker, 'batch', '']);
+          const counts = JSON.parse((await run.line('started')).slice(8)) as {
+            recovered: number;
+            byHost: number;
+          };
+          recovered += counts.recovered;
+          byHost += counts.byHost;
+          await new Promise((resolve) => setTimeout(resolve, 200 + random() * 600));
+          run.child.kill('SIGKILL'); // the app only: its host flushes what it holds, then exits
+          await run.exited;
+          for (const k of run.acked) ackedBeforeKill.add(k);
+          from = Math.max(from, run.accepted());
+          rePutFrom.push(from);
+          const deadline = Date.now() + 30_000;
+          while (pidsWithMarker(marker).length > 0 && Date.now() < deadline)
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          expect(pidsWithMarker(marker)).toEqual([]); // the orphaned host finished and exited
+        }
+        const marker = uniqueName('appkill');
+        markers.push(marker);
+        const last = launch([stream, dir, String(from), String(APP_TOTAL), marker, 'batch', 'finish']);
+        const done = JSON.parse((await last.line('done')).slice(5)) as {
+          recovered: number;
+          byHost: number;
+          rejected: number;
+          replayFailed: number;
+        };
+        expect(await last.exited).toBe(0);
+        recovered += done.recovered;
+        byHost += done.byHost;
+        expect(done.rejected).toBe(0);
+        expect(done.replayFailed).toBe(0);
+        expect(readdirSync(dir)).toEqual([]);
+
+        const records = await readUserRecords(client, stream);
+        const delivered = records.map((r) => Buffer.from(r.data).toString('utf8'));
+        const wanted = Array.from({ length: APP_TOTAL }, (_, i) => `spool-${i}`);
+        const { duplicatesRePut, duplicatesAfterAck, duplicatesInFlight } = classifyDuplicates(
+          records,
+          rePutFrom,
+          ackedBeforeKill,
+        );
+        const result = countDeliveries(
+          `producer spool: ${APP_KILLS} SIGKILLs of the app alone`,
+          wanted,
+          delivered,
+          {
+            runs: APP_KILLS + 1,
+            replayed: recovered,
+            markedByHost: byHost,
+            duplicatesRePut,
+            duplicatesAfterAck,
+            duplicatesInFlight,
+            seed,
+            seconds: Math.round((Date.now() - started) / 1000),
+          },
+        );
+        reportScenario(result);
+        expect(result.missing).toBe(0);
+        expect(byHost).toBeGreaterThan(0); // the orphaned hosts did deliver records and mark them
+        expect(duplicatesAfterAck).toBe(0);
+        // The host finished before the restart: every record it delivered is marked, so the only
+        // copies sent again are the ones the app itself put again.
+        expect(duplicatesInFlight).toBe(0);
+      } finally {
+        for (const marker of markers) for (const pid of pidsWithMarker(marker)) process.kill(pid, 'SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+        await deleteStream(client, stream);
+      }
+    },
+    120_000,
   );
 });

@@ -37,6 +37,7 @@ import { InlineRunner } from './runners/inline.js';
 import { ProcessRunner } from './runners/process.js';
 import type { Runner, RunnerBacklog, RunnerCallbacks } from './runners/runner.js';
 import { DiskSpool } from './spool/disk-spool.js';
+import type { HostAckMarksTarget } from './spool/host-ack-marks.js';
 import { SpoolRunner } from './spool/spool-runner.js';
 
 /** Per-call options of {@link KinesisProducer.put}. */
@@ -199,18 +200,26 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
       logger: this.#resolved.logger,
       onEvent: (event) => this.#onEvent(event),
     });
-    return new SpoolRunner(disk, (inner) => this.#createBaseRunner(inner), callbacks, {
-      logger: this.#resolved.logger,
-      streamName: this.streamName,
-      limits: {
-        maxRecords: this.#resolved.maxOutstandingRecords,
-        maxBytes: this.#resolved.maxOutstandingBytes,
+    return new SpoolRunner(
+      disk,
+      (inner) => this.#createBaseRunner(inner, () => disk.ackMarkTarget()),
+      callbacks,
+      {
+        logger: this.#resolved.logger,
+        streamName: this.streamName,
+        limits: {
+          maxRecords: this.#resolved.maxOutstandingRecords,
+          maxBytes: this.#resolved.maxOutstandingBytes,
+        },
       },
-    });
+    );
   }
 
-  /** The process or inline runner (the spool, when configured, wraps it). */
-  #createBaseRunner(callbacks: RunnerCallbacks): Runner {
+  /**
+   * The process or inline runner (the spool, when configured, wraps it; `ackMarks` tells the host
+   * where to mark what it delivers after this process died).
+   */
+  #createBaseRunner(callbacks: RunnerCallbacks, ackMarks?: () => HostAckMarksTarget | undefined): Runner {
     const r = this.#resolved;
     const o = this.#options;
     if (r.runner === 'inline') {
@@ -246,6 +255,7 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
         forwardLogs: o.logger !== undefined,
         orphanFlushTimeout: r.orphanFlushTimeout,
         hostModulePath: o.hostModulePath,
+        ackMarks,
       },
       callbacks,
     );

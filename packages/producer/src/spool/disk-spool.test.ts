@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   promises as fs,
   mkdtempSync,
@@ -8,13 +9,13 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, ManualClock, silentLogger } from '@kinesis-ts/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DiskSpool, type NewRecord } from './disk-spool.js';
 import type { SpoolEvent } from './spool-events.js';
-import { decodeAcks, scanFrames } from './spool-format.js';
+import { decodeAcks, encodeAcks, scanFrames } from './spool-format.js';
 import { type ResolvedSpoolOptions, resolveSpoolOptions } from './spool-options.js';
 
 const rec = (i: number, size = 10): NewRecord => ({
@@ -88,6 +89,38 @@ describe('DiskSpool', () => {
     }
     await spool.close();
     expect((await make().open()).map((r) => r.seq)).toEqual([4]);
+  });
+
+  it("does not replay what the previous producer's orphaned host marked delivered (only that producer's host)", async () => {
+    const a = make();
+    await a.open();
+    const appended = a.append(Array.from({ length: 10 }, (_, i) => rec(i)));
+    await appended.written;
+    await a.close();
+    const deadPid = Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout,
+    );
+    const staleLock = (token: string) =>
+      writeFileSync(
+        join(dir, 'LOCK'),
+        JSON.stringify({ pid: deadPid, hostname: hostname(), startTime: null, token }),
+      );
+    staleLock('dead-producer');
+    writeFileSync(
+      join(dir, 'host-dead-producer.marks'),
+      Buffer.concat([encodeAcks([2, 3]), encodeAcks([5])]),
+    );
+    writeFileSync(join(dir, 'host-older-producer.marks'), encodeAcks([1])); // not the lock taken over: ignored
+    const b = make();
+    expect((await b.open()).map((r) => r.seq)).toEqual([1, 4, 6, 7, 8, 9, 10]);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'spoolRecovered', records: 7, acknowledgedByHost: 3 }),
+    );
+    expect(readdirSync(dir).filter((n) => n.endsWith('.marks'))).toEqual([]);
+    await b.close();
+    // The host's marks became the spool's own: still not replayed after another crash.
+    staleLock('dead-again');
+    expect((await make().open()).map((r) => r.seq)).toEqual([1, 4, 6, 7, 8, 9, 10]);
   });
 
   it('replays unsettled records in write order after a restart; settled ones and empty segments are gone', async () => {

@@ -22,13 +22,16 @@ import {
   type Logger,
   type TimerHandle,
 } from '@kinesis-ts/core';
+import { type HostAckMarksTarget, hostMarksFileName, isHostMarksFileName } from './host-ack-marks.js';
 import type { SpoolEvent } from './spool-events.js';
 import {
+  decodeAcks,
   encodeAcks,
   encodeRecords,
   recordFrameSize,
   SEGMENT_HEADER,
   type SpooledRecord,
+  scanFrames,
 } from './spool-format.js';
 import { acquireSpoolLock, type SpoolLock } from './spool-lock.js';
 import type { ResolvedSpoolOptions } from './spool-options.js';
@@ -103,6 +106,29 @@ export class DiskSpool {
     return this.#lock?.tookOver?.pid;
   }
 
+  /** Where this producer's background host writes acknowledgement marks if this process dies (while open). */
+  ackMarkTarget(): HostAckMarksTarget | undefined {
+    const lock = this.#lock;
+    return lock === undefined || this.#closed ? undefined : { dir: this.#o.dir, lockToken: lock.owner.token };
+  }
+
+  /**
+   * The marks the orphaned host of the producer whose stale lock was taken over wrote (see
+   * host-ack-marks.ts); every host marks file is removed once the spool's own marks hold them.
+   */
+  async #readHostMarks(names: readonly string[]): Promise<Set<number>> {
+    const seqs = new Set<number>();
+    const token = this.#lock?.tookOver?.token;
+    if (token === undefined || !names.includes(hostMarksFileName(token))) return seqs;
+    const file = hostMarksFileName(token);
+    const buf = await fs.readFile(join(this.#o.dir, file));
+    // A torn last frame is the host killed mid-write: those marks are lost (duplicates, not loss).
+    scanFrames(buf, 0, (body) => {
+      for (const seq of decodeAcks(body) ?? []) seqs.add(seq);
+    });
+    return seqs;
+  }
+
   #io(action: string, error: unknown): KinesisTsError {
     return new KinesisTsError(
       ErrorCode.SPOOL_IO_FAILED,
@@ -138,7 +164,9 @@ export class DiskSpool {
 
   async #recover(): Promise<SpooledRecord[]> {
     const dir = this.#o.dir;
-    const contents = await readSegments(dir, (event) => this.#event(event));
+    const hostFiles = (await fs.readdir(dir)).filter(isHostMarksFileName);
+    const byHost = await this.#readHostMarks(hostFiles);
+    const contents = await readSegments(dir, (event) => this.#event(event), byHost);
     this.#segments = contents.segments;
     for (const [seq, segment] of contents.segmentOf) this.#segmentOf.set(seq, segment);
     for (const segment of contents.segments) {
@@ -147,11 +175,15 @@ export class DiskSpool {
     }
     this.#nextSeq = contents.maxSeq + 1;
     for (const segment of [...this.#segments]) if (segment.live === 0) await this.#delete(segment);
+    // The host's marks become the segments' own, then its files go.
+    for (const segment of this.#segments) if (segment.acks.length > 0) this.#writeAcks(segment);
+    for (const name of hostFiles) await fs.rm(join(dir, name), { force: true });
     this.#event({
       type: 'spoolRecovered',
       dir,
       records: contents.records.length,
       segments: contents.segments.length,
+      acknowledgedByHost: contents.acknowledgedByHost,
       staleLockPid: this.#lock?.tookOver?.pid,
     });
     return contents.records;
