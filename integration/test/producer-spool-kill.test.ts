@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { KinesisProducer } from '@kinesis-ts/producer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend } from '../src/backend.js';
 import { kinesisClient } from '../src/clients.js';
@@ -307,4 +308,18 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
     },
     120_000,
   );
+
+  it('a clean close() with a spool leaves its directory empty (the exiting host writes no marks file)', async () => {
+    const stream = await createStream(client, { shardCount: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'spool-close-'));
+    try {
+      const producer = new KinesisProducer({ streamName: stream, bufferTime: 20, spool: { dir } });
+      await Promise.all(Array.from({ length: 300 }, (_, i) => producer.put(`r${i}`)));
+      await producer.close(); // waits for the host to exit
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await deleteStream(client, stream);
+    }
+  });
 });

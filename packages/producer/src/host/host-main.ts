@@ -267,7 +267,12 @@ function onMessage(message: ParentMessage): void {
       reply(message.rid, () => pipeline!.flush(message.upToId));
       break;
     case 'close':
-      reply(message.rid, () => pipeline!.close());
+      reply(message.rid, async () => {
+        await pipeline!.close();
+        // Closed cleanly: every outcome went to the live producer, which marks them; the disconnect
+        // that follows must not leave a marks file behind.
+        ackMarks?.close();
+      });
       break;
     case 'credentials': {
       const waiting = credentialRequests.get(message.rid);
