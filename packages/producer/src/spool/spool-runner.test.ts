@@ -173,6 +173,27 @@ describe('KinesisProducer with a disk spool (inline runner)', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it("with whenFull: 'reject', replayed records in flight count against the bound", async () => {
+    await leaveBehind(Array.from({ length: 50 }, (_, i) => `old-${i}`));
+    const fake = new FakeKinesis({ shards: 1 });
+    let open!: () => void;
+    fake.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const { producer, events } = make({ maxOutstandingRecords: 10, whenFull: 'reject' }, fake);
+    await producer.start();
+    // The first replay window (10 records) fills the bound: a new record is refused.
+    await expect(producer.put('new-0')).rejects.toMatchObject({
+      code: ErrorCode.BUFFER_FULL,
+      context: { outstandingRecords: 10 },
+    });
+    open();
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'spoolReplayDone')).toBe(true));
+    await expect(producer.put('new-1')).resolves.toMatchObject({ shardId: 'shardId-000000000000' });
+    await producer.close();
+    expect(fake.stored.map((r) => text(r.data)).at(-1)).toBe('new-1');
+  });
+
   it('close({ timeoutMs }) during a paced replay ends on time and keeps what was not acknowledged', async () => {
     const old = Array.from({ length: 100 }, (_, i) => `old-${i}`);
     await leaveBehind(old);
