@@ -121,7 +121,14 @@ export class DiskSpool {
     const token = this.#lock?.tookOver?.token;
     if (token === undefined || !names.includes(hostMarksFileName(token))) return seqs;
     const file = hostMarksFileName(token);
-    const buf = await fs.readFile(join(this.#o.dir, file));
+    let buf: Buffer;
+    try {
+      buf = await fs.readFile(join(this.#o.dir, file));
+    } catch (error) {
+      // The marks only spare duplicates: without them, those records are sent again.
+      this.#deps.logger.warn('spool: cannot read the orphaned host marks', { file, error });
+      return seqs;
+    }
     // A torn last frame is the host killed mid-write: those marks are lost (duplicates, not loss).
     scanFrames(buf, 0, (body) => {
       for (const seq of decodeAcks(body) ?? []) seqs.add(seq);
