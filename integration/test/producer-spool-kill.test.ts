@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { KinesisProducer } from '@kinesis-ts/producer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend } from '../src/backend.js';
 import { kinesisClient } from '../src/clients.js';
@@ -19,12 +20,17 @@ const fixture = fileURLToPath(new URL('./producer-spool-kill.fixture.mjs', impor
 const soak = process.env.KINESIS_TS_SOAK === '1';
 const KILLS = soak ? 100 : 20;
 const TOTAL = soak ? 100_000 : 20_000;
+/** The app-only kills: its host survives each, flushes and exits before the restart. */
+const APP_KILLS = 5;
+const APP_TOTAL = 10_000;
 
 interface Run {
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
   /** Highest "accepted <n>" printed so far. */
   accepted(): number;
+  /** `shardId/sequenceNumber` of records reported acknowledged: put() resolved or replay settled. */
+  readonly acked: Set<string>;
   /** Resolves with the line once a line starting with `prefix` was printed. */
   line(prefix: string): Promise<string>;
 }
@@ -37,6 +43,7 @@ function launch(args: string[]): Run {
   });
   let out = '';
   let accepted = -1;
+  const acked = new Set<string>();
   const waiters: { prefix: string; resolve: (line: string) => void }[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -46,6 +53,8 @@ function launch(args: string[]): Run {
       const line = out.slice(0, nl);
       out = out.slice(nl + 1);
       if (line.startsWith('accepted ')) accepted = Math.max(accepted, Number(line.slice(9)));
+      else if (line.startsWith('acked ')) for (const k of line.slice(6).split(',')) acked.add(k);
+      else if (line.startsWith('replayAcked ')) for (const k of line.slice(12).split(',')) acked.add(k);
       for (const w of waiters.filter((w) => line.startsWith(w.prefix))) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(line);
@@ -57,6 +66,7 @@ function launch(args: string[]): Run {
     child,
     exited,
     accepted: () => accepted,
+    acked,
     line: (prefix) =>
       Promise.race([
         new Promise<string>((resolve) => waiters.push({ prefix, resolve })),
@@ -65,6 +75,47 @@ function launch(args: string[]): Run {
         }),
       ]),
   };
+}
+
+/**
+ * Where each duplicate copy comes from: a chunk the app itself put again (put after its last
+ * "accepted" mark, so possibly spooled already: `rePut`); a copy sent although the previous copy had
+ * been reported acknowledged (its acknowledgement mark did not reach the spool before the kill:
+ * `afterAck`); or a copy sent because the previous one was never reported acknowledged (in flight
+ * when the app and its host were killed, or delivered by an orphaned host that left no mark:
+ * `inFlight`, inherent to at-least-once).
+ */
+function classifyDuplicates(
+  records: readonly { data: Uint8Array; shardId: string; sequenceNumber: string }[],
+  rePutFrom: readonly number[],
+  ackedBeforeKill: ReadonlySet<string>,
+): { duplicatesRePut: number; duplicatesAfterAck: number; duplicatesInFlight: number } {
+  const copiesOf = new Map<string, { shardId: string; sequenceNumber: string }[]>();
+  for (const r of records) {
+    const data = Buffer.from(r.data).toString('utf8');
+    const list = copiesOf.get(data) ?? [];
+    list.push({ shardId: r.shardId, sequenceNumber: r.sequenceNumber });
+    copiesOf.set(data, list);
+  }
+  let duplicatesRePut = 0;
+  let duplicatesAfterAck = 0;
+  let duplicatesInFlight = 0;
+  for (const [data, list] of copiesOf) {
+    if (list.length <= 1) continue;
+    const i = Number(data.slice('spool-'.length));
+    if (rePutFrom.some((start) => i >= start && i < start + 100)) {
+      duplicatesRePut += list.length - 1;
+      continue;
+    }
+    // One partition key per record: every copy is on one shard, ordered by sequence number.
+    list.sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
+    for (let c = 1; c < list.length; c++) {
+      const previous = list[c - 1]!;
+      if (ackedBeforeKill.has(`${previous.shardId}/${previous.sequenceNumber}`)) duplicatesAfterAck++;
+      else duplicatesInFlight++;
+    }
+  }
+  return { duplicatesRePut, duplicatesAfterAck, duplicatesInFlight };
 }
 
 describe(`producer with a disk spool: the app and its host are SIGKILLed (${backend.name}, from dist)`, () => {
@@ -84,6 +135,10 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
       let from = 0;
       let recovered = 0;
       const markers: string[] = [];
+      /** Where each killed run's last chunk began: the next run puts that chunk again (the app's own duplicates). */
+      const rePutFrom: number[] = [];
+      /** `shardId/sequenceNumber` of the copies a killed run reported acknowledged. */
+      const ackedBeforeKill = new Set<string>();
       try {
         for (let kill = 0; kill < KILLS; kill++) {
           const marker = uniqueName('spoolkill');
@@ -104,7 +159,9 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
           run.child.kill('SIGKILL');
           for (const pid of pidsWithMarker(marker)) if (pid !== run.child.pid) process.kill(pid, 'SIGKILL');
           await run.exited; // reaped: its lock is stale now
+          for (const k of run.acked) ackedBeforeKill.add(k);
           from = Math.max(from, run.accepted());
+          rePutFrom.push(from);
         }
         const marker = uniqueName('spoolkill');
         markers.push(marker);
@@ -124,6 +181,11 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
         const records = await readUserRecords(client, stream);
         const delivered = records.map((r) => Buffer.from(r.data).toString('utf8'));
         const wanted = Array.from({ length: TOTAL }, (_, i) => `spool-${i}`);
+        const { duplicatesRePut, duplicatesAfterAck, duplicatesInFlight } = classifyDuplicates(
+          records,
+          rePutFrom,
+          ackedBeforeKill,
+        );
         const result = countDeliveries(
           `producer spool: ${KILLS} SIGKILLs of app and host`,
           wanted,
@@ -131,6 +193,9 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
           {
             runs: KILLS + 1,
             replayed: recovered,
+            duplicatesRePut,
+            duplicatesAfterAck,
+            duplicatesInFlight,
             seed,
             seconds: Math.round((Date.now() - started) / 1000),
           },
@@ -142,6 +207,8 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
         // (counted in `recovered`) or put again after the last "accepted" mark of a killed run (at most a
         // chunk of 100 per kill). More duplicates than that would mean the producer sent a record twice.
         expect(result.duplicates).toBeLessThanOrEqual(recovered + KILLS * 100);
+        // Once the producer reported a record acknowledged, its mark is in the spool: never sent again.
+        expect(duplicatesAfterAck).toBe(0);
       } finally {
         for (const marker of markers) for (const pid of pidsWithMarker(marker)) process.kill(pid, 'SIGKILL');
         rmSync(dir, { recursive: true, force: true });
@@ -150,4 +217,109 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
     },
     soak ? 1_800_000 : 150_000,
   );
+
+  it.skipIf(noProc !== undefined)(
+    `${APP_KILLS} SIGKILLs of the app alone, its host delivering what it holds: the restarted app does not send that again${noProc ? ` (skipped: ${noProc})` : ''}`,
+    async () => {
+      const stream = await createStream(client, { shardCount: 2 });
+      const dir = mkdtempSync(join(tmpdir(), 'spool-app-kill-'));
+      const seed = Number(process.env.KINESIS_TS_SEED ?? Date.now() % 1_000_000);
+      const random = prng(seed);
+      const started = Date.now();
+      let from = 0;
+      let recovered = 0;
+      let byHost = 0;
+      const markers: string[] = [];
+      const rePutFrom: number[] = [];
+      const ackedBeforeKill = new Set<string>();
+      try {
+        for (let kill = 0; kill < APP_KILLS; kill++) {
+          const marker = uniqueName('appkill');
+          markers.push(marker);
+          const run = launch([stream, dir, String(from), String(APP_TOTAL), marker, 'batch', '']);
+          const counts = JSON.parse((await run.line('started')).slice(8)) as {
+            recovered: number;
+            byHost: number;
+          };
+          recovered += counts.recovered;
+          byHost += counts.byHost;
+          await new Promise((resolve) => setTimeout(resolve, 200 + random() * 600));
+          run.child.kill('SIGKILL'); // the app only: its host flushes what it holds, then exits
+          await run.exited;
+          for (const k of run.acked) ackedBeforeKill.add(k);
+          from = Math.max(from, run.accepted());
+          rePutFrom.push(from);
+          const deadline = Date.now() + 30_000;
+          while (pidsWithMarker(marker).length > 0 && Date.now() < deadline)
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          expect(pidsWithMarker(marker)).toEqual([]); // the orphaned host finished and exited
+        }
+        const marker = uniqueName('appkill');
+        markers.push(marker);
+        const last = launch([stream, dir, String(from), String(APP_TOTAL), marker, 'batch', 'finish']);
+        const done = JSON.parse((await last.line('done')).slice(5)) as {
+          recovered: number;
+          byHost: number;
+          rejected: number;
+          replayFailed: number;
+        };
+        expect(await last.exited).toBe(0);
+        recovered += done.recovered;
+        byHost += done.byHost;
+        expect(done.rejected).toBe(0);
+        expect(done.replayFailed).toBe(0);
+        expect(readdirSync(dir)).toEqual([]);
+
+        const records = await readUserRecords(client, stream);
+        const delivered = records.map((r) => Buffer.from(r.data).toString('utf8'));
+        const wanted = Array.from({ length: APP_TOTAL }, (_, i) => `spool-${i}`);
+        const { duplicatesRePut, duplicatesAfterAck, duplicatesInFlight } = classifyDuplicates(
+          records,
+          rePutFrom,
+          ackedBeforeKill,
+        );
+        const result = countDeliveries(
+          `producer spool: ${APP_KILLS} SIGKILLs of the app alone`,
+          wanted,
+          delivered,
+          {
+            runs: APP_KILLS + 1,
+            replayed: recovered,
+            markedByHost: byHost,
+            duplicatesRePut,
+            duplicatesAfterAck,
+            duplicatesInFlight,
+            seed,
+            seconds: Math.round((Date.now() - started) / 1000),
+          },
+        );
+        reportScenario(result);
+        expect(result.missing).toBe(0);
+        expect(byHost).toBeGreaterThan(0); // the orphaned hosts did deliver records and mark them
+        expect(duplicatesAfterAck).toBe(0);
+        // The host finished before the restart: every record it delivered is marked, so the only
+        // copies sent again are the ones the app itself put again.
+        expect(duplicatesInFlight).toBe(0);
+      } finally {
+        for (const marker of markers) for (const pid of pidsWithMarker(marker)) process.kill(pid, 'SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+        await deleteStream(client, stream);
+      }
+    },
+    120_000,
+  );
+
+  it('a clean close() with a spool leaves its directory empty (the exiting host writes no marks file)', async () => {
+    const stream = await createStream(client, { shardCount: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'spool-close-'));
+    try {
+      const producer = new KinesisProducer({ streamName: stream, bufferTime: 20, spool: { dir } });
+      await Promise.all(Array.from({ length: 300 }, (_, i) => producer.put(`r${i}`)));
+      await producer.close(); // waits for the host to exit
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await deleteStream(client, stream);
+    }
+  });
 });

@@ -103,6 +103,7 @@ export class Aggregator {
         attempts: 0,
         notBefore: 0,
         lastError: undefined,
+        lastErrorDetail: undefined,
         maybeWritten: false,
       };
     }

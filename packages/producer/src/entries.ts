@@ -2,6 +2,8 @@
  * The records the host buffers and the Kinesis entries it builds from them.
  */
 
+import type { EntryError } from './failure-cause.js';
+
 /** A user record inside the host, with what routing, expiry and acknowledgement need. */
 export interface PendingRecord {
   /** The producer-assigned id (increasing in `put()` order). */
@@ -54,6 +56,8 @@ export interface PutEntry {
   notBefore: number;
   /** The last error code Kinesis gave for it. */
   lastError: string | undefined;
+  /** What Kinesis said about the last failed attempt (the cause if the entry's records fail). */
+  lastErrorDetail: EntryError | undefined;
   /** An earlier attempt got no answer (timeout, reset): it may already be in the stream. */
   maybeWritten: boolean;
 }
@@ -81,6 +85,7 @@ export function plainEntry(
     attempts: 0,
     notBefore: 0,
     lastError: undefined,
+    lastErrorDetail: undefined,
     maybeWritten: false,
   };
 }

@@ -2,7 +2,7 @@
  * The error a `put()` promise rejects with when its record could not be written.
  */
 
-import { type ErrorCode, KinesisTsError, type UserRecord } from '@kinesis-ts/core';
+import { type ErrorCode, KinesisTsError, type TransferableError, type UserRecord } from '@kinesis-ts/core';
 
 /**
  * A record was accepted but not written: it expired after retries (`RECORD_EXPIRED`), the stream does
@@ -32,4 +32,9 @@ export interface RecordFailure {
   readonly message: string;
   /** Ids and values that explain the failure (stream, attempts, last error). */
   readonly context: Record<string, unknown>;
+  /**
+   * What Kinesis said about the record's last attempt (per-entry `ErrorCode` / `ErrorMessage`, or the
+   * request's error), as core's transferable data; the rejection's `cause` is rebuilt from it.
+   */
+  readonly cause?: TransferableError | undefined;
 }

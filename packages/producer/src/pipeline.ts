@@ -22,6 +22,7 @@ import type { RecordAck } from './acks.js';
 import { Aggregator } from './aggregator.js';
 import { Batcher } from './batcher.js';
 import { type PendingRecord, type PutEntry, plainEntry } from './entries.js';
+import { failureCause } from './failure-cause.js';
 
 /** A record of an aggregate that landed on a shard other than the predicted one, waiting for a fresh map. */
 interface ParkedRecord {
@@ -422,7 +423,9 @@ export class ProducerPipeline {
 
   #expire(entries: readonly PutEntry[]): void {
     const acks: RecordAck[] = [];
+    const streamName = this.#options.streamName;
     for (const entry of entries) {
+      const detail = entry.lastErrorDetail;
       for (const record of entry.records) {
         acks.push({
           id: record.id,
@@ -436,6 +439,17 @@ export class ProducerPipeline {
               recordTtl: this.#options.recordTtl,
               maybeWritten: entry.maybeWritten,
             },
+            // Never sent (expired while waiting): no cause.
+            cause:
+              detail === undefined
+                ? undefined
+                : failureCause(detail, {
+                    streamName,
+                    partitionKey: record.partitionKey,
+                    explicitHashKey: record.explicitHashKey,
+                    shardId: entry.shardId,
+                    attempts: entry.attempts,
+                  }),
           },
         });
       }
@@ -516,6 +530,7 @@ export class ProducerPipeline {
         }
         entry.attempts++;
         entry.lastError = outcome.error;
+        entry.lastErrorDetail = outcome.detail;
         if (now >= entry.deadline) {
           expired.push(entry);
         } else {
@@ -541,10 +556,17 @@ export class ProducerPipeline {
               code: outcome.code,
               message: outcome.message,
               context: {
-                streamName: this.#options.streamName,
+                streamName,
                 error: outcome.error,
                 attempts: entry.attempts + 1,
               },
+              cause: failureCause(outcome.detail, {
+                streamName,
+                partitionKey: record.partitionKey,
+                explicitHashKey: record.explicitHashKey,
+                shardId: entry.shardId,
+                attempts: entry.attempts + 1,
+              }),
             },
           });
         }

@@ -9,12 +9,14 @@ import {
   abortable,
   assertKnownOptions,
   ErrorCode,
+  fromTransferableError,
   KinesisTsError,
   LifecycleError,
   type OptionKeys,
   parseExplicitHashKey,
   randomPartitionKey,
   SafeEventEmitter,
+  toTransferableError,
   type UserRecord,
   ValidationError,
   validatePartitionKey,
@@ -33,8 +35,9 @@ import {
 import type { IncomingRecord, StreamInfo } from './pipeline.js';
 import { InlineRunner } from './runners/inline.js';
 import { ProcessRunner } from './runners/process.js';
-import type { Runner, RunnerCallbacks } from './runners/runner.js';
+import type { Runner, RunnerBacklog, RunnerCallbacks } from './runners/runner.js';
 import { DiskSpool } from './spool/disk-spool.js';
+import type { HostAckMarksTarget } from './spool/host-ack-marks.js';
 import { SpoolRunner } from './spool/spool-runner.js';
 
 /** Per-call options of {@link KinesisProducer.put}. */
@@ -101,6 +104,8 @@ interface Outstanding {
   /** Set when it left the admission queue for the runner (an abort can no longer stop it). */
   handedOver?: boolean;
 }
+
+const NO_BACKLOG: RunnerBacklog = { records: 0, bytes: 0, waiting: false };
 
 const FLUSH_OPTION_KEYS: OptionKeys<FlushOptions> = { signal: true };
 
@@ -186,6 +191,7 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
       settled: (acks) => this.#onSettled(acks),
       event: (event) => this.#onEvent(event),
       crashed: (error) => this.#onCrashed(error),
+      backlogChanged: () => this.#admit(),
     };
     const spool = this.#resolved.spool;
     if (spool === undefined) return this.#createBaseRunner(callbacks);
@@ -194,14 +200,26 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
       logger: this.#resolved.logger,
       onEvent: (event) => this.#onEvent(event),
     });
-    return new SpoolRunner(disk, (inner) => this.#createBaseRunner(inner), callbacks, {
-      logger: this.#resolved.logger,
-      streamName: this.streamName,
-    });
+    return new SpoolRunner(
+      disk,
+      (inner) => this.#createBaseRunner(inner, () => disk.ackMarkTarget()),
+      callbacks,
+      {
+        logger: this.#resolved.logger,
+        streamName: this.streamName,
+        limits: {
+          maxRecords: this.#resolved.maxOutstandingRecords,
+          maxBytes: this.#resolved.maxOutstandingBytes,
+        },
+      },
+    );
   }
 
-  /** The process or inline runner (the spool, when configured, wraps it). */
-  #createBaseRunner(callbacks: RunnerCallbacks): Runner {
+  /**
+   * The process or inline runner (the spool, when configured, wraps it; `ackMarks` tells the host
+   * where to mark what it delivers after this process died).
+   */
+  #createBaseRunner(callbacks: RunnerCallbacks, ackMarks?: () => HostAckMarksTarget | undefined): Runner {
     const r = this.#resolved;
     const o = this.#options;
     if (r.runner === 'inline') {
@@ -237,6 +255,7 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
         forwardLogs: o.logger !== undefined,
         orphanFlushTimeout: r.orphanFlushTimeout,
         hostModulePath: o.hostModulePath,
+        ackMarks,
       },
       callbacks,
     );
@@ -323,18 +342,15 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
         );
       }
       const r = this.#resolved;
-      if (
-        r.whenFull === 'reject' &&
-        (this.#pending.size + this.#queuedCount + 1 > r.maxOutstandingRecords ||
-          this.#outstandingBytes + this.#queuedBytes + size > r.maxOutstandingBytes)
-      ) {
-        throw new KinesisTsError(ErrorCode.BUFFER_FULL, 'producer buffer is full', {
-          context: {
-            streamName: this.streamName,
-            outstandingRecords: this.#pending.size + this.#queuedCount,
-            outstandingBytes: this.#outstandingBytes + this.#queuedBytes,
-          },
-        });
+      if (r.whenFull === 'reject') {
+        const backlog = this.#backlog();
+        const records = this.#pending.size + backlog.records + this.#queuedCount;
+        const bytes = this.#outstandingBytes + backlog.bytes + this.#queuedBytes;
+        if (records + 1 > r.maxOutstandingRecords || bytes + size > r.maxOutstandingBytes) {
+          throw new KinesisTsError(ErrorCode.BUFFER_FULL, 'producer buffer is full', {
+            context: { streamName: this.streamName, outstandingRecords: records, outstandingBytes: bytes },
+          });
+        }
       }
       const record: UserRecord = { data, partitionKey, explicitHashKey };
       let resolve!: (result: PutResult) => void;
@@ -417,18 +433,30 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
     };
   }
 
-  /** Moves queued records to the runner while the outstanding limits allow (FIFO). */
+  /** What the runner sends on its own account (the spool's replay), counted against the bounds. */
+  #backlog(): RunnerBacklog {
+    return this.#runner?.backlog?.() ?? NO_BACKLOG;
+  }
+
+  /**
+   * Moves queued records to the runner while the outstanding limits allow (FIFO). Records the runner
+   * replays from the spool count against the limits, and go first: nothing is admitted while some
+   * wait to be handed over.
+   */
   #admit(): void {
     const info = this.#info;
     if (info === undefined) return;
     const r = this.#resolved;
+    const backlog = this.#backlog();
     for (;;) {
+      if (backlog.waiting) break;
       const head = this.#queueHead();
       if (head === undefined) break;
+      const records = this.#pending.size + backlog.records;
       if (
-        this.#pending.size > 0 &&
-        (this.#pending.size + 1 > r.maxOutstandingRecords ||
-          this.#outstandingBytes + head.size > r.maxOutstandingBytes)
+        records > 0 &&
+        (records + 1 > r.maxOutstandingRecords ||
+          this.#outstandingBytes + backlog.bytes + head.size > r.maxOutstandingBytes)
       ) {
         break;
       }
@@ -470,6 +498,7 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
     if (batch.length === 0) return;
     this.#batch = [];
     const handoff = this.#runner!.send(batch).catch((error: unknown) => {
+      const cause = toTransferableError(error);
       this.#onSettled(
         batch.map((r) => ({
           id: r.id,
@@ -477,6 +506,7 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
             code: ErrorCode.KINESIS_REQUEST_FAILED,
             message: `could not hand the record to the background host: ${error instanceof Error ? error.message : String(error)}`,
             context: { streamName: this.streamName },
+            cause,
           },
         })),
       );
@@ -510,7 +540,7 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
         continue;
       }
       // Blocked by the outstanding limits: have the runner send now so room frees up sooner.
-      if (this.#pending.size > 0) this.#runner!.flush().catch(() => {});
+      if (this.#pending.size > 0 || this.#backlog().records > 0) this.#runner!.flush().catch(() => {});
       await new Promise<void>((resolve) => this.#progress.push(resolve));
     }
     this.#sendBatch();
@@ -698,12 +728,13 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
       if ('failure' in ack) {
         this.#stats.recordsFailed++;
         const f = ack.failure;
+        const cause = f.cause === undefined ? undefined : fromTransferableError(f.cause);
         item.reject(
           f.code === ErrorCode.INVALID_PARTITION_KEY ||
             f.code === ErrorCode.INVALID_EXPLICIT_HASH_KEY ||
             f.code === ErrorCode.RECORD_TOO_LARGE
-            ? new ValidationError(f.code, f.message, { context: f.context })
-            : new ProducerRecordError(f.code, f.message, item.record, { context: f.context }),
+            ? new ValidationError(f.code, f.message, { cause, context: f.context })
+            : new ProducerRecordError(f.code, f.message, item.record, { cause, context: f.context }),
         );
       } else {
         this.#stats.recordsAcknowledged++;
@@ -720,16 +751,13 @@ export class KinesisProducer extends SafeEventEmitter<ProducerEventMap> {
 
   #onCrashed(error: Error): void {
     const acks: RecordAck[] = [];
-    for (const id of this.#pending.keys()) {
-      acks.push({
-        id,
-        failure: {
-          code: ErrorCode.KINESIS_REQUEST_FAILED,
-          message: error.message,
-          context: { streamName: this.streamName },
-        },
-      });
-    }
+    const failure = {
+      code: ErrorCode.KINESIS_REQUEST_FAILED,
+      message: error.message,
+      context: { streamName: this.streamName },
+      cause: toTransferableError(error),
+    };
+    for (const id of this.#pending.keys()) acks.push({ id, failure });
     this.#info = undefined;
     this.#starting = undefined;
     this.#onSettled(acks);

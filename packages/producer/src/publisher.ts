@@ -3,8 +3,9 @@
  * failed for good.
  */
 
-import { ErrorCode } from '@kinesis-ts/core';
+import { ErrorCode, toTransferableError } from '@kinesis-ts/core';
 import type { PutEntry } from './entries.js';
+import type { EntryError } from './failure-cause.js';
 import type { PutRecordsEntry, PutRecordsResultEntry } from './kinesis-api.js';
 import { isCallTimeout, isOutcomeUnknown } from './request-timeout.js';
 
@@ -19,8 +20,16 @@ export type EntryOutcome =
       readonly outcomeUnknown: boolean;
       /** The request hit the producer's timeout. */
       readonly timedOut: boolean;
+      /** What Kinesis said (the cause of the record's failure if this was its last attempt). */
+      readonly detail: EntryError;
     }
-  | { readonly kind: 'fatal'; readonly code: ErrorCode; readonly error: string; readonly message: string };
+  | {
+      readonly kind: 'fatal';
+      readonly code: ErrorCode;
+      readonly error: string;
+      readonly message: string;
+      readonly detail: EntryError;
+    };
 
 const THROTTLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
@@ -68,6 +77,12 @@ export async function publish(
   } catch (error) {
     const name = errorName(error);
     const code = fatalCode(name);
+    // One transferable copy of the request's error, shared by every entry of the request.
+    const detail: EntryError = {
+      errorCode: name,
+      errorMessage: error instanceof Error ? error.message : String(error),
+      requestError: toTransferableError(error),
+    };
     const outcome: EntryOutcome =
       code === undefined
         ? {
@@ -78,12 +93,14 @@ export async function publish(
             timedOut:
               isCallTimeout(error) ||
               (error instanceof Error && error.name === 'TimeoutError' && isOutcomeUnknown(error)),
+            detail,
           }
         : {
             kind: 'fatal',
             code,
             error: name,
             message: error instanceof Error ? error.message : String(error),
+            detail,
           };
     return batch.map(() => outcome);
   }
@@ -92,6 +109,13 @@ export async function publish(
       return { kind: 'ok', shardId: r.ShardId, sequenceNumber: r.SequenceNumber };
     }
     const error = r.ErrorCode ?? 'InternalFailure';
-    return { kind: 'retry', error, throttled: isThrottle(error), outcomeUnknown: false, timedOut: false };
+    return {
+      kind: 'retry',
+      error,
+      throttled: isThrottle(error),
+      outcomeUnknown: false,
+      timedOut: false,
+      detail: { errorCode: error, errorMessage: r.ErrorMessage, requestError: undefined },
+    };
   });
 }

@@ -23,6 +23,7 @@ import type { RecordFailure } from '../errors.js';
 import { sdkKinesisApi } from '../kinesis-api.js';
 import { createKinesisClient } from '../kinesis-client.js';
 import { ProducerPipeline } from '../pipeline.js';
+import { HostAckMarks } from '../spool/host-ack-marks.js';
 import { type ChildMessage, type ParentMessage, packAcks, unpackRecords } from './protocol.js';
 
 type Credentials = {
@@ -55,6 +56,7 @@ const DISCONNECT_AFTER_SEND_FAILURE_MS = 5000;
 function silence(reason: string): void {
   if (silenced) return;
   silenced = true;
+  ackMarks?.orphaned();
   silencedTimer = setTimeout(
     () => becomeOrphan(`no disconnect after: ${reason}`),
     DISCONNECT_AFTER_SEND_FAILURE_MS,
@@ -91,6 +93,22 @@ function onSendError(error: unknown): void {
 }
 
 let pipeline: ProducerPipeline | undefined;
+/** With a disk spool: the marks this host writes once its producer is gone. */
+let ackMarks: HostAckMarks | undefined;
+
+/**
+ * Reports a batch of outcomes: to the producer while it lives (remembering what it was told, in case
+ * it dies before marking them), else as acknowledgement marks in its spool.
+ */
+function settled(acks: RecordAck[]): void {
+  if (ackMarks !== undefined) {
+    const seqs: number[] = [];
+    for (const ack of acks) if (!('failure' in ack)) seqs.push(ack.id);
+    if (silenced) ackMarks.acknowledged(seqs);
+    else ackMarks.reported(seqs);
+  }
+  post({ t: 'acks', acks: packAcks(acks) });
+}
 let orphanFlushTimeout = 30_000;
 let rid = 0;
 const credentialRequests = new Map<number, { resolve(c: Credentials): void; reject(e: Error): void }>();
@@ -191,6 +209,7 @@ function onMessage(message: ParentMessage): void {
   switch (message.t) {
     case 'init': {
       orphanFlushTimeout = message.orphanFlushTimeout;
+      if (message.ackMarks !== undefined) ackMarks = new HostAckMarks(message.ackMarks);
       credentialsTimeout = message.options.requestTimeout;
       const client = createKinesisClient(
         {
@@ -208,7 +227,7 @@ function onMessage(message: ParentMessage): void {
         sdkKinesisApi(client),
         message.options,
         {
-          settled: (acks: RecordAck[]) => post({ t: 'acks', acks: packAcks(acks) }),
+          settled,
           event: (event) => post({ t: 'event', event }),
         },
         { logger: message.forwardLogs ? forwardingLogger() : silentLogger },
@@ -225,8 +244,18 @@ function onMessage(message: ParentMessage): void {
       } catch (error) {
         // Not started or already closed: fail these records rather than lose them silently.
         const failure: RecordFailure = isKinesisTsError(error)
-          ? { code: error.code, message: error.message, context: { ...error.context } }
-          : { code: ErrorCode.KINESIS_REQUEST_FAILED, message: String(error), context: {} };
+          ? {
+              code: error.code,
+              message: error.message,
+              context: { ...error.context },
+              cause: wireError(error),
+            }
+          : {
+              code: ErrorCode.KINESIS_REQUEST_FAILED,
+              message: String(error),
+              context: {},
+              cause: wireError(error),
+            };
         post({
           t: 'acks',
           acks: packAcks(records.map((r): RecordAck => ({ id: r.id, failure }))),
@@ -238,7 +267,12 @@ function onMessage(message: ParentMessage): void {
       reply(message.rid, () => pipeline!.flush(message.upToId));
       break;
     case 'close':
-      reply(message.rid, () => pipeline!.close());
+      reply(message.rid, async () => {
+        await pipeline!.close();
+        // Closed cleanly: every outcome went to the live producer, which marks them; the disconnect
+        // that follows must not leave a marks file behind.
+        ackMarks?.close();
+      });
       break;
     case 'credentials': {
       const waiting = credentialRequests.get(message.rid);
@@ -261,6 +295,7 @@ function becomeOrphan(reason: string): void {
   if (orphaned) return;
   orphaned = true;
   silenced = true;
+  ackMarks?.orphaned();
   if (silencedTimer !== undefined) clearTimeout(silencedTimer);
   for (const waiting of credentialRequests.values())
     waiting.reject(new Error(`the producer process is gone (${reason})`));

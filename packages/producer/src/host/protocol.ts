@@ -8,6 +8,7 @@ import { packPayloads, unpackPayloads } from '@kinesis-ts/core';
 import type { RecordAck, RecordRejection } from '../acks.js';
 import type { ProducerEvent } from '../events.js';
 import type { IncomingRecord, PipelineOptions } from '../pipeline.js';
+import type { HostAckMarksTarget } from '../spool/host-ack-marks.js';
 
 /** Client settings that can cross the channel (credentials never do; they are asked for). */
 export interface HostClientSettings {
@@ -38,6 +39,8 @@ export type ParentMessage =
       readonly client: HostClientSettings;
       readonly forwardLogs: boolean;
       readonly orphanFlushTimeout: number;
+      /** With a disk spool: where to write acknowledgement marks once the producer is gone. */
+      readonly ackMarks?: HostAckMarksTarget | undefined;
     }
   | { readonly t: 'start' | 'close'; readonly rid: number }
   | { readonly t: 'flush'; readonly rid: number; readonly upToId?: number | undefined }

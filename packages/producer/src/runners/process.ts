@@ -25,6 +25,7 @@ import {
 } from '../host/protocol.js';
 import { createKinesisClient } from '../kinesis-client.js';
 import type { IncomingRecord, PipelineOptions, StreamInfo } from '../pipeline.js';
+import type { HostAckMarksTarget } from '../spool/host-ack-marks.js';
 import { resolveHostModulePath } from './host-path.js';
 import type { Runner, RunnerCallbacks } from './runner.js';
 
@@ -37,6 +38,8 @@ export interface ProcessRunnerOptions {
   readonly forwardLogs: boolean;
   readonly orphanFlushTimeout: number;
   readonly hostModulePath: string | undefined;
+  /** With a disk spool: where the host writes acknowledgement marks once this process is gone (read at fork). */
+  readonly ackMarks?: (() => HostAckMarksTarget | undefined) | undefined;
 }
 
 interface Waiting {
@@ -114,6 +117,7 @@ export class ProcessRunner implements Runner {
       client: hostSettings(this.#options.clientConfig),
       forwardLogs: this.#options.forwardLogs,
       orphanFlushTimeout: this.#options.orphanFlushTimeout,
+      ackMarks: this.#options.ackMarks?.(),
     });
     this.#updateRef();
     return child;

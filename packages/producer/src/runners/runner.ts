@@ -15,6 +15,21 @@ export interface RunnerCallbacks {
   event(event: ProducerEvent): void;
   /** The runner died with records outstanding (process runner only). */
   crashed(error: Error): void;
+  /** Its {@link Runner.backlog} shrank or stopped waiting: the producer may hand over more records. */
+  backlogChanged?(): void;
+}
+
+/**
+ * Records a runner sends on its own account (the spool's replay). They count against the producer's
+ * `maxOutstandingRecords` / `maxOutstandingBytes`, and go out before any new record.
+ */
+export interface RunnerBacklog {
+  /** Handed to the pipeline and not yet settled. */
+  readonly records: number;
+  /** Their data + partition key bytes. */
+  readonly bytes: number;
+  /** Some are still waiting to be handed over: the producer hands over no new record meanwhile. */
+  readonly waiting: boolean;
 }
 
 /** A pipeline host. */
@@ -32,4 +47,6 @@ export interface Runner {
    * settled are given up (`failure`); requests in flight may still land. Idempotent.
    */
   abort(failure: RecordFailure): void;
+  /** What the runner sends on its own account (absent: nothing). */
+  backlog?(): RunnerBacklog;
 }

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import {
+  promises as fs,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -7,12 +9,13 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, ManualClock, silentLogger } from '@kinesis-ts/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DiskSpool, type NewRecord } from './disk-spool.js';
 import type { SpoolEvent } from './spool-events.js';
+import { decodeAcks, encodeAcks, scanFrames } from './spool-format.js';
 import { type ResolvedSpoolOptions, resolveSpoolOptions } from './spool-options.js';
 
 const rec = (i: number, size = 10): NewRecord => ({
@@ -50,6 +53,75 @@ describe('DiskSpool', () => {
     readdirSync(dir)
       .filter((n) => n.endsWith('.log'))
       .sort();
+
+  it('has the acknowledgement marks written when settle() returns, even while a record write waits for a slow fsync', async () => {
+    const spool = make({ fsync: 'always' });
+    await spool.open();
+    const first = spool.append([rec(1), rec(2), rec(3)]);
+    await first.written;
+    // From now on every fdatasync hangs until released: the next record write is stuck in it.
+    const probe = await fs.open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const datasync = proto.datasync;
+    const spy = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
+      await gate;
+      return datasync.call(this);
+    });
+    try {
+      const second = spool.append([rec(4)]);
+      await vi.waitFor(() => expect(spy).toHaveBeenCalled());
+      spool.settle([first.firstSeq, first.firstSeq + 1, first.firstSeq + 2]);
+      const seqs: number[] = [];
+      scanFrames(readFileSync(join(dir, `${segments()[0]!}.acks`)), 0, (body) =>
+        seqs.push(...(decodeAcks(body) ?? [])),
+      );
+      expect(seqs).toEqual([1, 2, 3]);
+      release();
+      await second.written;
+    } finally {
+      release();
+      spy.mockRestore();
+    }
+    await spool.close();
+    expect((await make().open()).map((r) => r.seq)).toEqual([4]);
+  });
+
+  it("does not replay what the previous producer's orphaned host marked delivered (only that producer's host)", async () => {
+    const a = make();
+    await a.open();
+    const appended = a.append(Array.from({ length: 10 }, (_, i) => rec(i)));
+    await appended.written;
+    await a.close();
+    const deadPid = Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout,
+    );
+    const staleLock = (token: string) =>
+      writeFileSync(
+        join(dir, 'LOCK'),
+        JSON.stringify({ pid: deadPid, hostname: hostname(), startTime: null, token }),
+      );
+    staleLock('dead-producer');
+    writeFileSync(
+      join(dir, 'host-dead-producer.marks'),
+      Buffer.concat([encodeAcks([2, 3]), encodeAcks([5])]),
+    );
+    writeFileSync(join(dir, 'host-older-producer.marks'), encodeAcks([1])); // not the lock taken over: ignored
+    const b = make();
+    expect((await b.open()).map((r) => r.seq)).toEqual([1, 4, 6, 7, 8, 9, 10]);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'spoolRecovered', records: 7, acknowledgedByHost: 3 }),
+    );
+    expect(readdirSync(dir).filter((n) => n.endsWith('.marks'))).toEqual([]);
+    await b.close();
+    // The host's marks became the spool's own: still not replayed after another crash.
+    staleLock('dead-again');
+    expect((await make().open()).map((r) => r.seq)).toEqual([1, 4, 6, 7, 8, 9, 10]);
+  });
 
   it('replays unsettled records in write order after a restart; settled ones and empty segments are gone', async () => {
     const a = make({ segmentBytes: 4096 });

@@ -5,10 +5,13 @@
  * known; a segment whose records have all settled is deleted. `open()` takes the directory's lock and
  * returns the records a previous producer left unsettled, in the order they were written.
  *
- * All file I/O runs in one serial loop, so writes, acknowledgement marks and deletions never race.
+ * Record writes, syncs and deletions run in one serial loop. Acknowledgement marks do not wait for
+ * it: `settle()` appends them synchronously (one small write per segment per settled batch, to the
+ * page cache, not fsynced), so once the producer reports a record acknowledged its mark survives a
+ * kill of the process; a kill can only lose acknowledgements still on their way from the host.
  */
 
-import { promises as fs } from 'node:fs';
+import { closeSync, promises as fs, openSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -19,13 +22,16 @@ import {
   type Logger,
   type TimerHandle,
 } from '@kinesis-ts/core';
+import { type HostAckMarksTarget, hostMarksFileName, isHostMarksFileName } from './host-ack-marks.js';
 import type { SpoolEvent } from './spool-events.js';
 import {
+  decodeAcks,
   encodeAcks,
   encodeRecords,
   recordFrameSize,
   SEGMENT_HEADER,
   type SpooledRecord,
+  scanFrames,
 } from './spool-format.js';
 import { acquireSpoolLock, type SpoolLock } from './spool-lock.js';
 import type { ResolvedSpoolOptions } from './spool-options.js';
@@ -100,6 +106,36 @@ export class DiskSpool {
     return this.#lock?.tookOver?.pid;
   }
 
+  /** Where this producer's background host writes acknowledgement marks if this process dies (while open). */
+  ackMarkTarget(): HostAckMarksTarget | undefined {
+    const lock = this.#lock;
+    return lock === undefined || this.#closed ? undefined : { dir: this.#o.dir, lockToken: lock.owner.token };
+  }
+
+  /**
+   * The marks the orphaned host of the producer whose stale lock was taken over wrote (see
+   * host-ack-marks.ts); every host marks file is removed once the spool's own marks hold them.
+   */
+  async #readHostMarks(names: readonly string[]): Promise<Set<number>> {
+    const seqs = new Set<number>();
+    const token = this.#lock?.tookOver?.token;
+    if (token === undefined || !names.includes(hostMarksFileName(token))) return seqs;
+    const file = hostMarksFileName(token);
+    let buf: Buffer;
+    try {
+      buf = await fs.readFile(join(this.#o.dir, file));
+    } catch (error) {
+      // The marks only spare duplicates: without them, those records are sent again.
+      this.#deps.logger.warn('spool: cannot read the orphaned host marks', { file, error });
+      return seqs;
+    }
+    // A torn last frame is the host killed mid-write: those marks are lost (duplicates, not loss).
+    scanFrames(buf, 0, (body) => {
+      for (const seq of decodeAcks(body) ?? []) seqs.add(seq);
+    });
+    return seqs;
+  }
+
   #io(action: string, error: unknown): KinesisTsError {
     return new KinesisTsError(
       ErrorCode.SPOOL_IO_FAILED,
@@ -135,7 +171,9 @@ export class DiskSpool {
 
   async #recover(): Promise<SpooledRecord[]> {
     const dir = this.#o.dir;
-    const contents = await readSegments(dir, (event) => this.#event(event));
+    const hostFiles = (await fs.readdir(dir)).filter(isHostMarksFileName);
+    const byHost = await this.#readHostMarks(hostFiles);
+    const contents = await readSegments(dir, (event) => this.#event(event), byHost);
     this.#segments = contents.segments;
     for (const [seq, segment] of contents.segmentOf) this.#segmentOf.set(seq, segment);
     for (const segment of contents.segments) {
@@ -144,11 +182,15 @@ export class DiskSpool {
     }
     this.#nextSeq = contents.maxSeq + 1;
     for (const segment of [...this.#segments]) if (segment.live === 0) await this.#delete(segment);
+    // The host's marks become the segments' own, then its files go.
+    for (const segment of this.#segments) if (segment.acks.length > 0) this.#writeAcks(segment);
+    for (const name of hostFiles) await fs.rm(join(dir, name), { force: true });
     this.#event({
       type: 'spoolRecovered',
       dir,
       records: contents.records.length,
       segments: contents.segments.length,
+      acknowledgedByHost: contents.acknowledgedByHost,
       staleLockPid: this.#lock?.tookOver?.pid,
     });
     return contents.records;
@@ -210,19 +252,27 @@ export class DiskSpool {
     return { firstSeq, written };
   }
 
-  /** Marks records settled (acknowledged, or given up and reported); frees their segments when all settled. */
+  /**
+   * Marks records settled (acknowledged, or given up and reported): their marks are written before
+   * this returns (one append per segment touched); segments whose records all settled are freed.
+   */
   settle(seqs: readonly number[]): void {
-    let any = false;
+    const touched: Segment[] = [];
+    let freed = false;
     for (const seq of seqs) {
       const segment = this.#segmentOf.get(seq);
       if (segment === undefined) continue;
       this.#segmentOf.delete(seq);
       segment.live--;
+      if (segment.acks.length === 0) touched.push(segment);
       segment.acks.push(seq);
       this.#live--;
-      any = true;
+      if (segment.live === 0) freed = true;
     }
-    if (any) this.#kick();
+    if (touched.length === 0) return;
+    for (const segment of touched) this.#writeAcks(segment);
+    // A segment whose records all settled can go (and its space lets waiting writes in).
+    if (freed || this.#queue.length > 0) this.#kick();
   }
 
   #kick(): void {
@@ -242,7 +292,6 @@ export class DiskSpool {
       try {
         await this.#deleteSettled();
         await this.#writeChunks();
-        await this.#writeAcks();
         if (this.#syncDue) {
           this.#syncDue = false;
           this.#syncInBackground();
@@ -397,6 +446,7 @@ export class DiskSpool {
   async #delete(segment: Segment): Promise<void> {
     this.#segments = this.#segments.filter((s) => s !== segment);
     segment.acks = [];
+    this.#closeAckFile(segment);
     try {
       await fs.rm(join(this.#o.dir, segment.name), { force: true });
       await fs.rm(join(this.#o.dir, segment.name + ACKS_SUFFIX), { force: true });
@@ -409,22 +459,37 @@ export class DiskSpool {
     this.#bytes -= segment.bytes + segment.ackBytes;
   }
 
-  async #writeAcks(): Promise<void> {
-    for (const segment of this.#segments) {
-      if (segment.acks.length === 0) continue;
-      const buf = encodeAcks(segment.acks);
-      segment.acks = [];
-      try {
-        await fs.appendFile(join(this.#o.dir, segment.name + ACKS_SUFFIX), buf);
-        segment.ackBytes += buf.length;
-        this.#bytes += buf.length;
-      } catch (error) {
-        // A lost mark only means the record is sent again after a restart (a duplicate, never a loss).
-        this.#deps.logger.warn('spool: cannot write acknowledgement marks', {
-          segment: segment.name,
-          error,
-        });
-      }
+  /**
+   * Appends a segment's pending marks to its `.acks` file now, synchronously: one frame, one write
+   * (to the page cache; a few microseconds). A lost mark only means the record is sent again after a
+   * restart (a duplicate, never a loss), so a failure is logged, not raised.
+   */
+  #writeAcks(segment: Segment): void {
+    const buf = encodeAcks(segment.acks);
+    segment.acks = [];
+    if (this.#closed) return;
+    try {
+      segment.ackFd ??= openSync(join(this.#o.dir, segment.name + ACKS_SUFFIX), 'a');
+      let done = 0;
+      while (done < buf.length) done += writeSync(segment.ackFd, buf, done, buf.length - done);
+      segment.ackBytes += buf.length;
+      this.#bytes += buf.length;
+    } catch (error) {
+      this.#deps.logger.warn('spool: cannot write acknowledgement marks', { segment: segment.name, error });
+    }
+  }
+
+  #closeAckFile(segment: Segment): void {
+    const fd = segment.ackFd;
+    segment.ackFd = undefined;
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch (error) {
+      this.#deps.logger.debug('spool: cannot close an acknowledgement file', {
+        segment: segment.name,
+        error,
+      });
     }
   }
 
@@ -442,6 +507,7 @@ export class DiskSpool {
     } catch (error) {
       this.#deps.logger.warn('spool: cannot close the active segment', { error });
     }
+    for (const segment of this.#segments) this.#closeAckFile(segment);
     await this.#lock?.release().catch(() => {});
     this.#lock = undefined;
   }

@@ -22,6 +22,8 @@ export type SpoolEvent =
       readonly records: number;
       /** Segment files found. */
       readonly segments: number;
+      /** Records not sent again because the previous producer's orphaned host marked them acknowledged. */
+      readonly acknowledgedByHost: number;
       /** The pid whose stale lock was taken over, if any. */
       readonly staleLockPid: number | undefined;
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, silentLogger, systemClock } from '@kinesis-ts/core';
@@ -54,7 +54,7 @@ describe('SpoolRunner faults', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function setup() {
+  function setup(limits = { maxRecords: 100_000, maxBytes: 64 * 1024 * 1024 }) {
     const spool = new DiskSpool(resolveSpoolOptions({ dir })!, {
       clock: systemClock,
       logger: silentLogger,
@@ -64,6 +64,7 @@ describe('SpoolRunner faults', () => {
     const settled: RecordAck[] = [];
     const events: ProducerEvent[] = [];
     const crashes: Error[] = [];
+    let backlogChanges = 0;
     let inner!: ScriptedRunner;
     const runner = new SpoolRunner(
       spool,
@@ -71,10 +72,23 @@ describe('SpoolRunner faults', () => {
         inner = new ScriptedRunner(callbacks);
         return inner;
       },
-      { settled: (a) => settled.push(...a), event: (e) => events.push(e), crashed: (e) => crashes.push(e) },
-      { logger: silentLogger, streamName: 'stream' },
+      {
+        settled: (a) => settled.push(...a),
+        event: (e) => events.push(e),
+        crashed: (e) => crashes.push(e),
+        backlogChanged: () => backlogChanges++,
+      },
+      { logger: silentLogger, streamName: 'stream', limits },
     );
-    return { spool, runner, inner: () => inner, settled, events, crashes };
+    return {
+      spool,
+      runner,
+      inner: () => inner,
+      settled,
+      events,
+      crashes,
+      backlogChanges: () => backlogChanges,
+    };
   }
 
   it('maps ids both ways: the host sees spool sequence numbers, the producer its own ids', async () => {
@@ -128,6 +142,90 @@ describe('SpoolRunner faults', () => {
       const next = setup();
       await next.runner.start();
       expect(next.inner().sent[0]!.map((r) => r.id)).toEqual([2, 3]);
+      await next.runner.close();
+    });
+  });
+
+  /** Leaves `n` records (seqs 1..n) in the spool, unacknowledged, as a killed producer would. */
+  async function leaveBehind(n: number): Promise<void> {
+    const first = setup();
+    await first.runner.start();
+    await first.runner.send(Array.from({ length: n }, (_, i) => rec(i + 1)));
+    await first.spool.close();
+  }
+
+  it('replays a spool larger than maxOutstandingRecords window by window, never over the bound', async () => {
+    await leaveBehind(95);
+    const { runner, inner, spool, events, backlogChanges } = setup({ maxRecords: 10, maxBytes: 1 << 20 });
+    await runner.start();
+    const outstanding = () =>
+      inner()
+        .sent.flat()
+        .filter((r) => !inner().acked.has(r.id));
+    expect(outstanding()).toHaveLength(10);
+    expect(runner.backlog()).toMatchObject({ records: 10, waiting: true });
+    let maxOutstanding = 0;
+    // Kinesis acknowledges a few of the oldest at a time; more are handed over as room frees.
+    for (let round = 0; outstanding().length > 0 && round < 100; round++) {
+      const open = outstanding();
+      inner().ack(open.slice(0, 1 + (round % 4)).map((r) => r.id));
+      await Promise.resolve(); // the hand-over chain
+      await new Promise((resolve) => setImmediate(resolve));
+      maxOutstanding = Math.max(maxOutstanding, outstanding().length);
+      expect(runner.backlog().records).toBe(outstanding().length);
+    }
+    expect(maxOutstanding).toBe(10);
+    const ids = inner()
+      .sent.flat()
+      .map((r) => r.id);
+    expect(ids).toEqual(Array.from({ length: 95 }, (_, i) => i + 1)); // each once, in write order
+    expect(runner.backlog()).toEqual({ records: 0, bytes: 0, waiting: false });
+    expect(backlogChanges()).toBeGreaterThan(0);
+    expect(events.at(-1)).toEqual({ type: 'spoolReplayDone', acknowledged: 95, failed: 0 });
+    expect(spool.liveRecords).toBe(0);
+    await runner.close();
+    expect(readdirSync(dir)).toEqual([]); // every replayed segment was deleted
+  });
+
+  it('counts replayed bytes against maxOutstandingBytes (at least one record when none is out)', async () => {
+    await leaveBehind(12);
+    // Records 1..9 take 4 bytes ("r1" + "k1"), 10..12 take 6: 13 bytes fit 3 small records.
+    const { runner, inner } = setup({ maxRecords: 100, maxBytes: 13 });
+    await runner.start();
+    expect(
+      inner()
+        .sent.flat()
+        .map((r) => r.id),
+    ).toEqual([1, 2, 3]);
+    inner().ack([1, 2, 3]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(
+      inner()
+        .sent.flat()
+        .map((r) => r.id),
+    ).toEqual([1, 2, 3, 4, 5, 6]);
+    runner.abort({ code: 'TIMEOUT', message: 'stop', context: {} });
+  });
+
+  it('an aborted close during a paced replay keeps every unacknowledged replayed record for the next start', async () => {
+    await leaveBehind(40);
+    const { runner, inner } = setup({ maxRecords: 8, maxBytes: 1 << 20 });
+    await runner.start();
+    inner().ack([1, 2, 3]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inner().sent.flat()).toHaveLength(11);
+    runner.abort({ code: 'TIMEOUT', message: 'close timed out', context: {} });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inner().sent.flat()).toHaveLength(11); // nothing handed over after the abort
+    await vi.waitFor(async () => {
+      const next = setup();
+      await next.runner.start();
+      expect(
+        next
+          .inner()
+          .sent.flat()
+          .map((r) => r.id),
+      ).toEqual(Array.from({ length: 37 }, (_, i) => i + 4));
       await next.runner.close();
     });
   });

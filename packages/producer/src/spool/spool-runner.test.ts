@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, isKinesisTsError, silentLogger, systemClock } from '@kinesis-ts/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProducerRecordError } from '../errors.js';
 import type { ProducerEvent } from '../events.js';
 import type { KinesisProducerOptions } from '../options.js';
@@ -128,9 +128,91 @@ describe('KinesisProducer with a disk spool (inline runner)', () => {
     expect(failed[0]).toBeInstanceOf(ProducerRecordError);
     expect(failed[0]!.code).toBe(ErrorCode.RECORD_EXPIRED);
     expect(text(failed[0]!.record.data as Uint8Array)).toBe('old-bad');
+    expect(failed[0]!.cause).toMatchObject({
+      code: ErrorCode.KINESIS_REQUEST_FAILED,
+      context: { partitionKey: 'old-bad', errorCode: 'InternalFailure', errorMessage: 'injected' },
+    });
     expect(events.at(-1)).toEqual({ type: 'spoolReplayDone', acknowledged: 1, failed: 1 });
     await producer.close();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('replays a spool larger than maxOutstandingRecords within the bound, before new records of the same keys', async () => {
+    const old = Array.from({ length: 250 }, (_, i) => `old-${i}`);
+    await leaveBehind(old);
+    const fake = new FakeKinesis({ shards: 2 });
+    fake.latency = () => 3;
+    // Records in PutRecords calls not yet answered: never more than the producer's bound.
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const put = fake.putRecords.bind(fake);
+    fake.putRecords = async (stream, entries, options) => {
+      inFlight += entries.length;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        return await put(stream, entries, options);
+      } finally {
+        inFlight -= entries.length;
+      }
+    };
+    const { producer, events } = make({ maxOutstandingRecords: 20, maxBatchRecords: 500 }, fake);
+    // New records reuse the replayed records' partition keys (leaveBehind keys each record by its payload).
+    const fresh = Array.from({ length: 30 }, (_, i) => ({ data: `new-${i}`, key: `old-${i * 8}` }));
+    const puts = fresh.map((r) => producer.put(r.data, { partitionKey: r.key }));
+    await producer.accepted();
+    await Promise.all(puts);
+    await producer.close();
+    expect(maxInFlight).toBeGreaterThan(0);
+    expect(maxInFlight).toBeLessThanOrEqual(20);
+    const stored = fake.stored.map((r) => text(r.data));
+    expect([...stored].sort()).toEqual([...old, ...fresh.map((r) => r.data)].sort()); // each exactly once
+    for (const r of fresh) expect(stored.indexOf(r.key)).toBeLessThan(stored.indexOf(r.data));
+    expect(events.filter((e) => e.type === 'spoolReplayDone')).toEqual([
+      { type: 'spoolReplayDone', acknowledged: 250, failed: 0 },
+    ]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("with whenFull: 'reject', replayed records in flight count against the bound", async () => {
+    await leaveBehind(Array.from({ length: 50 }, (_, i) => `old-${i}`));
+    const fake = new FakeKinesis({ shards: 1 });
+    let open!: () => void;
+    fake.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const { producer, events } = make({ maxOutstandingRecords: 10, whenFull: 'reject' }, fake);
+    await producer.start();
+    // The first replay window (10 records) fills the bound: a new record is refused.
+    await expect(producer.put('new-0')).rejects.toMatchObject({
+      code: ErrorCode.BUFFER_FULL,
+      context: { outstandingRecords: 10 },
+    });
+    open();
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'spoolReplayDone')).toBe(true));
+    await expect(producer.put('new-1')).resolves.toMatchObject({ shardId: 'shardId-000000000000' });
+    await producer.close();
+    expect(fake.stored.map((r) => text(r.data)).at(-1)).toBe('new-1');
+  });
+
+  it('close({ timeoutMs }) during a paced replay ends on time and keeps what was not acknowledged', async () => {
+    const old = Array.from({ length: 100 }, (_, i) => `old-${i}`);
+    await leaveBehind(old);
+    const fake = new FakeKinesis({ shards: 1 });
+    fake.gate = new Promise<void>(() => {}); // Kinesis never answers
+    const { producer } = make({ maxOutstandingRecords: 10 }, fake);
+    await producer.start();
+    const put = producer.put('new-0');
+    const started = Date.now();
+    await producer.close({ timeoutMs: 100 });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expect(put).rejects.toMatchObject({ code: ErrorCode.TIMEOUT });
+    expect(fake.calls.flatMap((c) => c.entries)).toHaveLength(10); // the first window only
+    await vi.waitFor(() => expect(existsSync(join(dir, 'LOCK'))).toBe(false));
+    const next = make({ maxOutstandingRecords: 10 });
+    await next.producer.start();
+    expect(next.events[0]).toMatchObject({ type: 'spoolRecovered', records: 100 });
+    await next.producer.close();
+    expect(next.fake.stored.map((r) => text(r.data))).toEqual(old);
   });
 
   it('refuses a second producer on the same spool directory with SPOOL_LOCKED', async () => {

@@ -2,21 +2,42 @@
  * A runner that puts the disk spool in front of another runner (process or inline): records are
  * written to the spool before they are handed over, so `accepted()` (which waits for the hand-over)
  * covers records on disk; acknowledged records are marked settled. At start it sends what a previous
- * producer left in the spool before any new record, and reports those outcomes as events.
+ * producer left in the spool before any new record, and reports those outcomes as events. That replay
+ * is paced by the producer's outstanding bounds: more is handed over as replayed records settle, and
+ * the producer hands over no new record until the last replayed one was (see {@link RunnerBacklog}).
  */
 
-import { ErrorCode, isKinesisTsError, type Logger } from '@kinesis-ts/core';
+import {
+  ErrorCode,
+  fromTransferableError,
+  isKinesisTsError,
+  type Logger,
+  toTransferableError,
+} from '@kinesis-ts/core';
 import type { RecordAck } from '../acks.js';
 import { ProducerRecordError, type RecordFailure } from '../errors.js';
 import type { ProducerEvent } from '../events.js';
 import type { IncomingRecord, StreamInfo } from '../pipeline.js';
-import type { Runner, RunnerCallbacks } from '../runners/runner.js';
+import type { Runner, RunnerBacklog, RunnerCallbacks } from '../runners/runner.js';
 import type { DiskSpool } from './disk-spool.js';
 import type { ReplayedRecordResult } from './spool-events.js';
 import type { SpooledRecord } from './spool-format.js';
 
 /** Records per hand-over when replaying (one IPC message each). */
 const REPLAY_CHUNK = 500;
+
+/** The producer's bounds, which replayed records count against. */
+export interface ReplayLimits {
+  /** `maxOutstandingRecords`. */
+  readonly maxRecords: number;
+  /** `maxOutstandingBytes` (data + partition key). */
+  readonly maxBytes: number;
+}
+
+/** A record's size as the producer counts it against `maxOutstandingBytes`. */
+function recordSize(record: SpooledRecord): number {
+  return record.data.byteLength + Buffer.byteLength(record.partitionKey, 'utf8');
+}
 
 /**
  * Wraps `createInner(callbacks)`: ids the inner runner sees are spool sequence numbers (replayed
@@ -33,9 +54,19 @@ export class SpoolRunner implements Runner {
   readonly #producerIdOf = new Map<number, number>();
   /** Producer id -> spool seq (for `flush(upToId)`). */
   readonly #seqOf = new Map<number, number>();
-  /** Replayed records not yet settled, by seq. */
+  readonly #limits: ReplayLimits;
+  /** Replayed records not yet settled, by seq (in write order). */
   readonly #replay = new Map<number, SpooledRecord>();
-  #replaySent = false;
+  /** Set once the replay began on the current inner runner (cleared when it crashes). */
+  #replayStarted = false;
+  /** Replayed records still to hand over, in write order, from `#replayNext`. */
+  #replayQueue: SpooledRecord[] = [];
+  #replayNext = 0;
+  /** Replayed records handed over and not yet settled, and their bytes. */
+  #replayRecords = 0;
+  #replayBytes = 0;
+  /** Bumped when the inner runner crashes: hand-overs queued before that are dropped. */
+  #generation = 0;
   #replayAcknowledged = 0;
   #replayFailed = 0;
   #chain: Promise<void> = Promise.resolve();
@@ -46,9 +77,10 @@ export class SpoolRunner implements Runner {
     spool: DiskSpool,
     createInner: (callbacks: RunnerCallbacks) => Runner,
     callbacks: RunnerCallbacks,
-    deps: { logger: Logger; streamName: string },
+    deps: { logger: Logger; streamName: string; limits: ReplayLimits },
   ) {
     this.#spool = spool;
+    this.#limits = deps.limits;
     this.#callbacks = callbacks;
     this.#logger = deps.logger;
     this.#streamName = deps.streamName;
@@ -71,22 +103,71 @@ export class SpoolRunner implements Runner {
     );
     await this.#opened;
     const info = await this.#inner.start();
-    if (!this.#replaySent && this.#replay.size > 0) {
-      this.#replaySent = true;
-      const records = [...this.#replay.values()];
-      for (let i = 0; i < records.length; i += REPLAY_CHUNK) {
-        const chunk = records.slice(i, i + REPLAY_CHUNK).map(
-          (r): IncomingRecord => ({
-            id: r.seq,
-            data: r.data,
-            partitionKey: r.partitionKey,
-            explicitHashKey: r.explicitHashKey,
-          }),
-        );
-        await this.#inner.send(chunk);
-      }
+    if (!this.#replayStarted) {
+      this.#replayStarted = true;
+      this.#replayQueue = [...this.#replay.values()];
+      this.#replayNext = 0;
+      this.#replayRecords = 0;
+      this.#replayBytes = 0;
+      // The first window goes out before start() resolves (a failed hand-over fails the start).
+      await this.#pumpReplay();
     }
     return info;
+  }
+
+  /** What the replay holds against the producer's bounds. */
+  backlog(): RunnerBacklog {
+    return {
+      records: this.#replayRecords,
+      bytes: this.#replayBytes,
+      waiting: this.#replayNext < this.#replayQueue.length,
+    };
+  }
+
+  /**
+   * Hands over replayed records while the bounds allow (at least one when none is outstanding), in
+   * chunks of {@link REPLAY_CHUNK}, on the same chain as new records so they go out first.
+   */
+  #pumpReplay(): Promise<void> {
+    const queue = this.#replayQueue;
+    const sends: Promise<void>[] = [];
+    while (!this.#aborted && this.#replayNext < queue.length) {
+      const chunk: IncomingRecord[] = [];
+      while (this.#replayNext < queue.length && chunk.length < REPLAY_CHUNK) {
+        const r = queue[this.#replayNext]!;
+        const size = recordSize(r);
+        if (
+          this.#replayRecords > 0 &&
+          (this.#replayRecords + 1 > this.#limits.maxRecords ||
+            this.#replayBytes + size > this.#limits.maxBytes)
+        )
+          break;
+        this.#replayNext++;
+        this.#replayRecords++;
+        this.#replayBytes += size;
+        chunk.push({
+          id: r.seq,
+          data: r.data,
+          partitionKey: r.partitionKey,
+          explicitHashKey: r.explicitHashKey,
+        });
+      }
+      if (chunk.length === 0) break;
+      const generation = this.#generation;
+      const step = this.#chain.then(() =>
+        generation === this.#generation && !this.#aborted ? this.#inner.send(chunk) : undefined,
+      );
+      this.#chain = step.catch((error: unknown) => {
+        // The inner runner is gone: its crash resets the replay, which starts over on the next start.
+        this.#logger.warn('handing replayed records over failed', { error, records: chunk.length });
+      });
+      sends.push(step);
+    }
+    if (this.#replayNext >= queue.length && queue.length > 0) {
+      this.#replayQueue = [];
+      this.#replayNext = 0;
+    }
+    return Promise.all(sends).then(() => undefined);
   }
 
   #event(event: ProducerEvent): void {
@@ -117,6 +198,7 @@ export class SpoolRunner implements Runner {
             code: isKinesisTsError(error) ? error.code : ErrorCode.SPOOL_IO_FAILED,
             message: error instanceof Error ? error.message : String(error),
             context: { streamName: this.#streamName },
+            cause: toTransferableError(error),
           };
           this.#callbacks.settled(records.map((r): RecordAck => ({ id: r.id, failure })));
         },
@@ -142,6 +224,7 @@ export class SpoolRunner implements Runner {
     const seqs: number[] = [];
     const acknowledged: ReplayedRecordResult[] = [];
     const failed: ProducerRecordError[] = [];
+    let freed = false;
     for (const ack of acks) {
       const seq = ack.id;
       const id = this.#producerIdOf.get(seq);
@@ -158,6 +241,9 @@ export class SpoolRunner implements Runner {
       const replayed = this.#replay.get(seq);
       if (replayed === undefined) continue;
       this.#replay.delete(seq);
+      this.#replayRecords--;
+      this.#replayBytes -= recordSize(replayed);
+      freed = true;
       seqs.push(seq);
       if ('failure' in ack) {
         this.#replayFailed++;
@@ -170,7 +256,10 @@ export class SpoolRunner implements Runner {
               partitionKey: replayed.partitionKey,
               explicitHashKey: replayed.explicitHashKey,
             },
-            { context: ack.failure.context },
+            {
+              cause: ack.failure.cause === undefined ? undefined : fromTransferableError(ack.failure.cause),
+              context: ack.failure.context,
+            },
           ),
         );
       } else {
@@ -194,6 +283,12 @@ export class SpoolRunner implements Runner {
         });
     }
     if (forward.length > 0) this.#callbacks.settled(forward);
+    if (freed) {
+      const waiting = this.#replayQueue.length > 0;
+      if (waiting) void this.#pumpReplay().catch(() => {});
+      // Room for the producer's records, or the replay was all handed over: the producer admits more.
+      this.#callbacks.backlogChanged?.();
+    }
   }
 
   #onCrashed(error: Error): void {
@@ -203,7 +298,12 @@ export class SpoolRunner implements Runner {
     this.#producerIdOf.clear();
     this.#seqOf.clear();
     this.#spool.settle(seqs);
-    this.#replaySent = false;
+    this.#replayStarted = false;
+    this.#generation++;
+    this.#replayQueue = [];
+    this.#replayNext = 0;
+    this.#replayRecords = 0;
+    this.#replayBytes = 0;
     this.#logger.warn('background host died; unsettled replayed records will be sent again', {
       replayed: this.#replay.size,
     });
@@ -231,9 +331,14 @@ export class SpoolRunner implements Runner {
     });
   }
 
+  /** Finishes the replay (window by window, each bounded by `recordTtl`), flushes and stops the inner runner. */
   async close(): Promise<void> {
     try {
       await this.#chain;
+      while (!this.#aborted && this.#replayQueue.length > 0) {
+        await this.#inner.flush();
+        await this.#chain;
+      }
       await this.#inner.close();
     } finally {
       await this.#spool.close();

@@ -20,8 +20,10 @@ export interface Segment {
   ackBytes: number;
   /** Records written to it and not yet settled. */
   live: number;
-  /** Settled sequence numbers whose marks are not yet written. */
+  /** Settled sequence numbers whose marks are being gathered (written by the same `settle()` call). */
   acks: number[];
+  /** Open descriptor of its `.acks` file (appends), once a mark was written. */
+  ackFd?: number | undefined;
 }
 
 const SEGMENT_NAME = /^seg-(\d{16})\.log$/;
@@ -44,13 +46,20 @@ export interface SpoolContents {
   readonly segmentOf: Map<number, Segment>;
   /** Largest sequence number seen (settled or not; 0 for an empty spool). */
   readonly maxSeq: number;
+  /** Records settled by `hostAcked` (their marks are in their segment's `acks`, to be written). */
+  readonly acknowledgedByHost: number;
 }
 
 /**
  * Reads every segment of `dir` and its acknowledgement marks; removes acknowledgement files whose
- * segment is gone. Reports skipped bytes through `report`.
+ * segment is gone. Reports skipped bytes through `report`. Records in `hostAcked` (marks an orphaned
+ * host wrote) count as settled too; their sequence numbers are left in their segment's `acks`.
  */
-export async function readSegments(dir: string, report: (event: SpoolEvent) => void): Promise<SpoolContents> {
+export async function readSegments(
+  dir: string,
+  report: (event: SpoolEvent) => void,
+  hostAcked: ReadonlySet<number> = new Set(),
+): Promise<SpoolContents> {
   const names = await fs.readdir(dir);
   const present = new Set(names);
   for (const name of names) {
@@ -70,6 +79,7 @@ export async function readSegments(dir: string, report: (event: SpoolEvent) => v
   const records: SpooledRecord[] = [];
   const segmentOf = new Map<number, Segment>();
   let maxSeq = 0;
+  let acknowledgedByHost = 0;
   for (const firstSeq of firsts) {
     const name = segmentName(firstSeq);
     maxSeq = Math.max(maxSeq, firstSeq);
@@ -107,6 +117,12 @@ export async function readSegments(dir: string, report: (event: SpoolEvent) => v
         if (record === undefined) return;
         maxSeq = Math.max(maxSeq, record.seq);
         if (acked.has(record.seq) || segmentOf.has(record.seq)) return;
+        if (hostAcked.has(record.seq)) {
+          acked.add(record.seq);
+          segment.acks.push(record.seq);
+          acknowledgedByHost++;
+          return;
+        }
         records.push(record);
         segmentOf.set(record.seq, segment);
         segment.live++;
@@ -114,5 +130,5 @@ export async function readSegments(dir: string, report: (event: SpoolEvent) => v
     );
     segments.push(segment);
   }
-  return { segments, records, segmentOf, maxSeq };
+  return { segments, records, segmentOf, maxSeq, acknowledgedByHost };
 }
