@@ -457,7 +457,11 @@ export class KinesisConsumer
         });
       default: {
         const thread = this.#o.runner === 'thread';
-        const script = resolveWorkerScript(this.#o.workerScript);
+        // An ES module workerClientModule imports the SDK as an ES module: a worker of this build's own
+        // format then shares that copy instead of loading the CommonJS one beside it.
+        const script = resolveWorkerScript(this.#o.workerScript, {
+          preferCommonJs: this.#o.workerClientModule === undefined,
+        });
         return new WorkerPool({
           kind: thread ? 'thread' : 'process',
           launch: thread ? threadLauncher(script) : processLauncher(script),
