@@ -713,7 +713,9 @@ export class KinesisConsumer
       }
       if (this.#fatal !== null) throw this.#fatal;
       if (this.#closing) return done;
-      await this.start();
+      // Once started, start() would only re-check its (empty) options: not per record. The await stays
+      // (one tick), so a close() called right after next() still ends this call.
+      await (this.#startDone ? this.#startPromise : this.start());
       for (;;) {
         if (this.#fatal !== null) throw this.#fatal;
         if (this.#closing) return done;
