@@ -15,7 +15,8 @@ export interface ResolveWorkerScriptOptions {
   /**
    * Take the CommonJS entry (`shard-worker-main.cjs`) when it is there, whichever build runs (default
    * `true`). A worker boots faster from it: Node loads the AWS SDK's CommonJS files directly instead of
-   * through its ES module loader (bench: about 80 ms less CPU and 9 MiB less RSS per shard process).
+   * through its ES module loader (bench/src/pool-phases.ts: about 80 ms less CPU and 9–14 MiB less peak
+   * RSS per shard process).
    * `false` takes this build's own format, e.g. so an ES module `workerClientModule` shares the
    * worker's SDK instead of loading a second copy.
    */
