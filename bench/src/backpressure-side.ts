@@ -7,7 +7,6 @@
 import { KinesisConsumer } from '@kinesis-ts/consumer';
 import { processPeakRssMiB, sampleRss, sleep } from './lib/measure.js';
 import { startEmulatorsFromArgs } from './lib/side-args.js';
-import { bareGetRecordsLoop } from './lib/stream.js';
 
 interface SideArgs {
   readonly side: 'library' | 'baseline';
@@ -59,7 +58,9 @@ if (args.side === 'library') {
   const queue: Uint8Array[] = [];
   let head = 0;
   let done = false;
-  void bareGetRecordsLoop(kinesis, args.stream, args.backlog, (data) => {
+  // Loaded here: the library side's process holds no stream helpers (nor the integration package).
+  const { bareGetRecordsLoop } = await import('./lib/stream.js');
+  void bareGetRecordsLoop(await kinesis(), args.stream, args.backlog, (data) => {
     queue.push(data);
     fetched++;
   }).finally(() => {

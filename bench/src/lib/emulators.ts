@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { httpHandler } from '@kinesis-ts/integration';
+import { CREDENTIALS, REGION } from './credentials.js';
 
 const SERVER = fileURLToPath(new URL('../emulator-server.ts', import.meta.url));
 const BENCH_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,8 +27,7 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
-export const REGION = 'us-east-1';
-export const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+export { CREDENTIALS, REGION } from './credentials.js';
 
 /** Spawns a script with tsx from the bench package directory. */
 export function spawnTsx(script: string, args: string[], stdio: 'pipe' | 'inherit' = 'pipe'): ChildProcess {

@@ -17,12 +17,13 @@ import {
   parseHashKeyRange,
   partitionKeyToHashKey,
 } from '@kinesis-ts/core';
-import { createStream } from '@kinesis-ts/integration';
 
 let streams = 0;
 
 /** Creates a stream with `shards` shards and waits until it is ACTIVE. */
 export async function newStream(kinesis: KinesisClient, shards: number, prefix: string): Promise<string> {
+  // Loaded here, not with this module: side processes import the bare loop and must not hold the harness.
+  const { createStream } = await import('@kinesis-ts/integration');
   return createStream(kinesis, { name: `bench-${prefix}-${process.pid}-${++streams}`, shardCount: shards });
 }
 

@@ -457,7 +457,11 @@ export class KinesisConsumer
         });
       default: {
         const thread = this.#o.runner === 'thread';
-        const script = resolveWorkerScript(this.#o.workerScript);
+        // An ES module workerClientModule imports the SDK as an ES module: a worker of this build's own
+        // format then shares that copy instead of loading the CommonJS one beside it.
+        const script = resolveWorkerScript(this.#o.workerScript, {
+          preferCommonJs: this.#o.workerClientModule === undefined,
+        });
         return new WorkerPool({
           kind: thread ? 'thread' : 'process',
           launch: thread ? threadLauncher(script) : processLauncher(script),
@@ -709,7 +713,9 @@ export class KinesisConsumer
       }
       if (this.#fatal !== null) throw this.#fatal;
       if (this.#closing) return done;
-      await this.start();
+      // Once started, start() would only re-check its (empty) options: not per record. The await stays
+      // (one tick), so a close() called right after next() still ends this call.
+      await (this.#startDone ? this.#startPromise : this.start());
       for (;;) {
         if (this.#fatal !== null) throw this.#fatal;
         if (this.#closing) return done;

@@ -25,6 +25,23 @@ describe('resolveWorkerScript', () => {
     );
   });
 
+  it('takes the CommonJS entry beside the build, whichever format the build is', () => {
+    const build = mkdtempSync(join(dir, 'dist-'));
+    writeFileSync(join(build, 'shard-worker-main.mjs'), '');
+    writeFileSync(join(build, 'shard-worker-main.cjs'), '');
+    expect(resolveWorkerScript(undefined, { directory: build })).toBe(join(build, 'shard-worker-main.cjs'));
+    // preferCommonJs: false (an ES module workerClientModule): this build's own format (the sources: ESM).
+    expect(resolveWorkerScript(undefined, { directory: build, preferCommonJs: false })).toBe(
+      join(build, 'shard-worker-main.mjs'),
+    );
+  });
+
+  it("falls back to the build's own entry when no CommonJS entry is beside it", () => {
+    const build = mkdtempSync(join(dir, 'dist-'));
+    writeFileSync(join(build, 'shard-worker-main.mjs'), '');
+    expect(resolveWorkerScript(undefined, { directory: build })).toBe(join(build, 'shard-worker-main.mjs'));
+  });
+
   it('without a build beside it (the sources), explains the bundling recipe', () => {
     // The sources are the ES module format: the candidate is shard-worker-main.mjs next to src/.
     expect(() => resolveWorkerScript()).toThrow(
