@@ -118,6 +118,69 @@ function classifyDuplicates(
   return { duplicatesRePut, duplicatesAfterAck, duplicatesInFlight };
 }
 
+/** What the killed runs of a scenario left behind, for {@link finishAndCount}. */
+interface KillTally {
+  readonly stream: string;
+  readonly dir: string;
+  /** The first record the finishing run puts. */
+  readonly from: number;
+  readonly total: number;
+  /** Records the killed runs replayed from the spool, and marked by orphaned hosts. */
+  readonly recovered: number;
+  readonly byHost?: number;
+  readonly rePutFrom: readonly number[];
+  readonly ackedBeforeKill: ReadonlySet<string>;
+  readonly runs: number;
+  readonly seed: number;
+  readonly started: number;
+  /** Markers of every run (the finishing run's is added). */
+  readonly markers: string[];
+}
+
+/**
+ * The finishing run puts the rest and closes; then it checks the spool is empty, reads the stream,
+ * prints the scenario line (duplicates classified) and returns it with the classification.
+ */
+async function finishAndCount(client: KinesisClient, name: string, tally: KillTally) {
+  const marker = uniqueName('spoolfinish');
+  tally.markers.push(marker);
+  const last = launch([
+    tally.stream,
+    tally.dir,
+    String(tally.from),
+    String(tally.total),
+    marker,
+    'batch',
+    'finish',
+  ]);
+  const done = JSON.parse((await last.line('done')).slice(5)) as {
+    recovered: number;
+    byHost?: number;
+    rejected: number;
+    replayFailed: number;
+  };
+  expect(await last.exited).toBe(0);
+  expect(done.rejected).toBe(0);
+  expect(done.replayFailed).toBe(0);
+  expect(readdirSync(tally.dir)).toEqual([]); // everything acknowledged: the spool is empty
+  const recovered = tally.recovered + done.recovered;
+  const byHost = tally.byHost === undefined ? undefined : tally.byHost + (done.byHost ?? 0);
+  const records = await readUserRecords(client, tally.stream);
+  const delivered = records.map((r) => Buffer.from(r.data).toString('utf8'));
+  const wanted = Array.from({ length: tally.total }, (_, i) => `spool-${i}`);
+  const duplicates = classifyDuplicates(records, tally.rePutFrom, tally.ackedBeforeKill);
+  const result = countDeliveries(name, wanted, delivered, {
+    runs: tally.runs + 1,
+    replayed: recovered,
+    ...(byHost === undefined ? {} : { markedByHost: byHost }),
+    ...duplicates,
+    seed: tally.seed,
+    seconds: Math.round((Date.now() - tally.started) / 1000),
+  });
+  reportScenario(result);
+  return { result, recovered, byHost: byHost ?? 0, ...duplicates };
+}
+
 describe(`producer with a disk spool: the app and its host are SIGKILLed (${backend.name}, from dist)`, () => {
   const client: KinesisClient = kinesisClient();
   afterAll(() => client.destroy());
@@ -163,50 +226,29 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
           from = Math.max(from, run.accepted());
           rePutFrom.push(from);
         }
-        const marker = uniqueName('spoolkill');
-        markers.push(marker);
-        const last = launch([stream, dir, String(from), String(TOTAL), marker, 'batch', 'finish']);
-        const done = await last.line('done');
-        expect(await last.exited).toBe(0);
-        const counts = JSON.parse(done.slice(5)) as {
-          recovered: number;
-          rejected: number;
-          replayFailed: number;
-        };
-        recovered += counts.recovered;
-        expect(counts.rejected).toBe(0);
-        expect(counts.replayFailed).toBe(0);
-        expect(readdirSync(dir)).toEqual([]); // everything acknowledged: the spool is empty
-
-        const records = await readUserRecords(client, stream);
-        const delivered = records.map((r) => Buffer.from(r.data).toString('utf8'));
-        const wanted = Array.from({ length: TOTAL }, (_, i) => `spool-${i}`);
-        const { duplicatesRePut, duplicatesAfterAck, duplicatesInFlight } = classifyDuplicates(
-          records,
+        const {
+          result,
+          recovered: replayed,
+          duplicatesAfterAck,
+        } = await finishAndCount(client, `producer spool: ${KILLS} SIGKILLs of app and host`, {
+          stream,
+          dir,
+          from,
+          total: TOTAL,
+          recovered,
           rePutFrom,
           ackedBeforeKill,
-        );
-        const result = countDeliveries(
-          `producer spool: ${KILLS} SIGKILLs of app and host`,
-          wanted,
-          delivered,
-          {
-            runs: KILLS + 1,
-            replayed: recovered,
-            duplicatesRePut,
-            duplicatesAfterAck,
-            duplicatesInFlight,
-            seed,
-            seconds: Math.round((Date.now() - started) / 1000),
-          },
-        );
-        reportScenario(result);
+          runs: KILLS,
+          seed,
+          started,
+          markers,
+        });
         expect(result.missing).toBe(0);
-        expect(recovered).toBeGreaterThan(0); // the kills did leave unacknowledged records to replay
+        expect(replayed).toBeGreaterThan(0); // the kills did leave unacknowledged records to replay
         // Bounded: a second copy only comes from sending a record again, either replayed from the spool
         // (counted in `recovered`) or put again after the last "accepted" mark of a killed run (at most a
         // chunk of 100 per kill). More duplicates than that would mean the producer sent a record twice.
-        expect(result.duplicates).toBeLessThanOrEqual(recovered + KILLS * 100);
+        expect(result.duplicates).toBeLessThanOrEqual(replayed + KILLS * 100);
         // Once the producer reported a record acknowledged, its mark is in the spool: never sent again.
         expect(duplicatesAfterAck).toBe(0);
       } finally {
@@ -254,48 +296,27 @@ describe(`producer with a disk spool: the app and its host are SIGKILLed (${back
             await new Promise((resolve) => setTimeout(resolve, 20));
           expect(pidsWithMarker(marker)).toEqual([]); // the orphaned host finished and exited
         }
-        const marker = uniqueName('appkill');
-        markers.push(marker);
-        const last = launch([stream, dir, String(from), String(APP_TOTAL), marker, 'batch', 'finish']);
-        const done = JSON.parse((await last.line('done')).slice(5)) as {
-          recovered: number;
-          byHost: number;
-          rejected: number;
-          replayFailed: number;
-        };
-        expect(await last.exited).toBe(0);
-        recovered += done.recovered;
-        byHost += done.byHost;
-        expect(done.rejected).toBe(0);
-        expect(done.replayFailed).toBe(0);
-        expect(readdirSync(dir)).toEqual([]);
-
-        const records = await readUserRecords(client, stream);
-        const delivered = records.map((r) => Buffer.from(r.data).toString('utf8'));
-        const wanted = Array.from({ length: APP_TOTAL }, (_, i) => `spool-${i}`);
-        const { duplicatesRePut, duplicatesAfterAck, duplicatesInFlight } = classifyDuplicates(
-          records,
+        const {
+          result,
+          byHost: marked,
+          duplicatesAfterAck,
+          duplicatesInFlight,
+        } = await finishAndCount(client, `producer spool: ${APP_KILLS} SIGKILLs of the app alone`, {
+          stream,
+          dir,
+          from,
+          total: APP_TOTAL,
+          recovered,
+          byHost,
           rePutFrom,
           ackedBeforeKill,
-        );
-        const result = countDeliveries(
-          `producer spool: ${APP_KILLS} SIGKILLs of the app alone`,
-          wanted,
-          delivered,
-          {
-            runs: APP_KILLS + 1,
-            replayed: recovered,
-            markedByHost: byHost,
-            duplicatesRePut,
-            duplicatesAfterAck,
-            duplicatesInFlight,
-            seed,
-            seconds: Math.round((Date.now() - started) / 1000),
-          },
-        );
-        reportScenario(result);
+          runs: APP_KILLS,
+          seed,
+          started,
+          markers,
+        });
         expect(result.missing).toBe(0);
-        expect(byHost).toBeGreaterThan(0); // the orphaned hosts did deliver records and mark them
+        expect(marked).toBeGreaterThan(0); // the orphaned hosts did deliver records and mark them
         expect(duplicatesAfterAck).toBe(0);
         // The host finished before the restart: every record it delivered is marked, so the only
         // copies sent again are the ones the app itself put again.
