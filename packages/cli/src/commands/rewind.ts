@@ -327,6 +327,8 @@ exactly one of --shard <id> or --all, so nothing is rewound by accident. TRIM_HO
 are stored as checkpoint positions (core's TRIM_HORIZON_CHECKPOINT, LATEST_CHECKPOINT,
 AT_TIMESTAMP:<epoch ms>): the instance that takes the lease reads from there, and its first record
 checkpoint replaces them. LATEST means the records put after that instance starts reading the shard.
+These positions need every instance of the group on @kinesis-ts/consumer 0.2.0 or later (older ones
+fail on them): upgrade the group before using --to.
 
 Safety: every write goes through the fenced state contract, like a consumer's: take the lease
 (conditional on the owner and counter seen), checkpoint, release (unowned, so any instance takes it and
