@@ -32,6 +32,7 @@ export function cliHints(
     `kinesis-ts leases ${input.streamName} ${group} ${flags}`,
     `kinesis-ts lag ${input.streamName} ${group} ${flags}`,
     `kinesis-ts tail ${input.streamName} --from trim-horizon --max 10 ${flags}`,
+    `kinesis-ts rewind ${input.streamName} ${group} --all --to trim-horizon --dry-run ${flags}`,
     embedded
       ? '(the embedded emulators stop with the demo: run it with --endpoint <LocalStack> --keep to inspect afterwards)'
       : options.keep

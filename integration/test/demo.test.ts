@@ -52,6 +52,9 @@ it('pnpm demo: produces, kills one of two consumer instances halfway, and consum
   expect(stdout).toMatch(
     /kinesis-ts leases \S+ --group demo-\S+ --table \S+ --region \S+ --endpoint-url http/,
   );
+  expect(stdout).toMatch(
+    /kinesis-ts rewind \S+ --group demo-\S+ --table \S+ --all --to trim-horizon --dry-run/,
+  );
 }, 120_000);
 
 it('pnpm demo --help prints the usage and a bad flag exits 2', async () => {
