@@ -3,14 +3,13 @@
  * fetches them. Polling (GetShardIterator/GetRecords) is one source; enhanced fan-out
  * (SubscribeToShard) can be a second one without touching leases or checkpoints.
  */
-import type { Checkpoint, KinesisRecord } from '@kinesis-ts/core';
+import type { CheckpointPosition, KinesisRecord } from '@kinesis-ts/core';
 
-/** Where a shard reader starts. `after` resumes strictly after a (sequenceNumber, subSequenceNumber). */
-export type StartPosition =
-  | { readonly type: 'TRIM_HORIZON' }
-  | { readonly type: 'LATEST' }
-  | { readonly type: 'AT_TIMESTAMP'; readonly timestamp: number }
-  | { readonly type: 'AFTER'; readonly checkpoint: Checkpoint };
+/**
+ * Where a shard reader starts: core's {@link CheckpointPosition} (`AFTER` resumes strictly after a
+ * (sequenceNumber, subSequenceNumber); `TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP` as in Kinesis).
+ */
+export type StartPosition = CheckpointPosition;
 
 /** What a source needs to read one shard. Plain data: it crosses process boundaries. */
 export interface ShardReadSpec {
